@@ -88,11 +88,11 @@ public sealed class SegmentationScorerTests
     }
 
     [Fact]
-    public void Score_GreedyWouldMisPair_StillMaximumMatching()
+    public void Score_NearestFirstWouldMisPair_StillMaximumMatching()
     {
-        // Detection 1.09 lies in both windows (1.0 and 1.15); 0.95 only in the first. Pairing 1.0↔1.09 would leave
-        // 1.15 only 1.24 (in range) — make that impossible: second detection at 0.95, so the optimum is 1.0↔0.95, 1.15↔1.09.
-        SoundScores scores = SegmentationScorer.Score([S1(1.0), S1(1.15)], [S1(1.09), S1(0.95)], Tolerance);
+        // Pairing reference 1.00 with its nearest detection (1.03) would leave 1.12 only 0.91 (0.21 away): 1 hit.
+        // The maximum one-to-one matching is 1.00-0.91 and 1.12-1.03 (both 0.09 apart): 2 hits.
+        SoundScores scores = SegmentationScorer.Score([S1(1.0), S1(1.12)], [S1(1.03), S1(0.91)], Tolerance);
 
         Assert.Equal(new MatchCounts(2, 2, 2), scores.S1);
     }
