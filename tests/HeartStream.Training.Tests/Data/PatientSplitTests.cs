@@ -128,6 +128,33 @@ public sealed class PatientSplitTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void Assign_AllRealDataSets_NoPatientStraddlesAndEveryStratumSplit()
+    {
+        string? root = SharedDataSet.RootOrExplain(output);
+        if (root is null)
+        {
+            return;
+        }
+
+        List<RecordingInfo> all = [.. PhysioNet2016Reader.Read(root), .. CirCorReader.Read(root), .. PascalReader.Read(root)];
+
+        IReadOnlyList<SplitAssignment> split = PatientSplit.Assign(all);
+
+        Assert.Equal(all.Count, split.Count);
+        Assert.All(split.GroupBy(a => (a.Recording.Dataset, a.Recording.PatientId)), g => Assert.Single(g.Select(a => a.Part).Distinct()));
+        foreach (IGrouping<string, SplitAssignment> stratum in split.GroupBy(a => PatientSplit.Stratum(a.Recording), StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var patients = stratum.DistinctBy(a => a.Recording.PatientId).ToList();
+            int train = patients.Count(p => p.Part == SplitPart.Train);
+            int val = patients.Count(p => p.Part == SplitPart.Val);
+            int test = patients.Count(p => p.Part == SplitPart.Test);
+            output.WriteLine($"{stratum.Key}: patients train/val/test {train}/{val}/{test}, recordings {stratum.Count()}");
+            Assert.InRange(train, (0.7 * patients.Count) - 1, (0.7 * patients.Count) + 1);
+            Assert.InRange(test, (0.15 * patients.Count) - 1, (0.15 * patients.Count) + 1);
+        }
+    }
+
     private const string PinnedParts = "TTVTTTETVT";
 
     /// <summary>CirCor-like recordings: patient i has 1 + i % 4 recordings, murmur label cycling Absent, Absent, Present, Unknown.</summary>
