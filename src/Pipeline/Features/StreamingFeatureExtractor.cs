@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using HeartStream.Pipeline.Dsp;
 
@@ -48,6 +49,7 @@ public sealed class StreamingFeatureExtractor
     private readonly float[] _zeros = new float[Chunk];
     private long _samplesIn;
     private long _releasedTotal;
+    private int _untilFrame; // content samples left until the next frame point; counts down, avoids a 64-bit modulo per sample
 
     /// <summary>Creates an extractor with <see cref="FeatureSettings.Default"/>.</summary>
     public StreamingFeatureExtractor()
@@ -178,6 +180,7 @@ public sealed class StreamingFeatureExtractor
         Array.Clear(_history);
         _samplesIn = 0;
         _releasedTotal = 0;
+        _untilFrame = 0;
     }
 
     private long TotalFrames(long samples)
@@ -187,6 +190,8 @@ public sealed class StreamingFeatureExtractor
         return usable <= 0 ? 0 : usable / _samplesPerFrame;
     }
 
+    // Hot DSP loop: compile fully optimised at once; tier-0 code would run the first seconds of a stream ~10x slower.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Step(ReadOnlySpan<float> audio, Span<float> frames)
     {
         int n = audio.Length;
@@ -210,31 +215,30 @@ public sealed class StreamingFeatureExtractor
 
         int written = 0;
         int channels = Channels;
-        for (int i = 0; i < m; i++)
+        // Pre-roll: the first D outputs come before the FIR has reached the first sample (content time t = s - D < 0).
+        int first = (int)Math.Clamp(_delay - _releasedTotal, 0, m);
+        for (int i = first; i < m; i++)
         {
-            long s = _releasedTotal + i;
-            long t = s - _delay; // content time: the audio sample this output describes
-            if (t < 0)
-            {
-                continue; // pre-roll: the FIR has not reached the first sample yet
-            }
 
             float real = window[past + i - _delay];
             float imag = hil[i];
             double envelope = Math.Sqrt((real * (double)real) + (imag * (double)imag));
             double logEnvelope = Math.Log(Math.Max(envelope, _logFloor));
-            if (t == 0)
+            if (_releasedTotal + i == _delay)
             {
-                _logLowPass.SetSteadyState(logEnvelope);
+                _logLowPass.SetSteadyState(logEnvelope); // t = 0: start the log low-pass settled, no start-up ramp
+                _untilFrame = _samplesPerFrame;
             }
 
-            double homomorphic = Math.Exp(_logLowPass.ProcessSample(logEnvelope));
+            double logSmooth = _logLowPass.ProcessSample(logEnvelope);
             double hilbert = _hilbertLowPass.ProcessSample(envelope);
             double band = _powerBand.ProcessSample(real);
             double power = _powerLowPass.ProcessSample(band * band);
             double wavelet = _waveletLowPass.ProcessSample(Math.Abs(wav[i]));
-            if (t % _samplesPerFrame == _samplesPerFrame - 1)
+            if (--_untilFrame == 0)
             {
+                _untilFrame = _samplesPerFrame;
+                double homomorphic = Math.Exp(logSmooth); // only needed at frame points
                 Span<float> frame = frames.Slice(written * channels, channels);
                 frame[(int)FeatureChannel.Homomorphic] = (float)homomorphic;
                 frame[(int)FeatureChannel.Hilbert] = (float)hilbert;
