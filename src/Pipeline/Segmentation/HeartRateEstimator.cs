@@ -17,8 +17,9 @@ namespace HeartStream.Pipeline.Segmentation;
 /// </para>
 /// <list type="number">
 /// <item>take the highest local maximum in the lag range for 30..240 bpm (lag refined by a parabola through 3 points);</item>
-/// <item>then, from the largest divisor m in {4, 3, 2} down, if a local maximum lies within 10 % of lag/m and reaches
-/// <see cref="SubHarmonicRatio"/> (0.9) of the highest peak, take that shorter lag instead.</item>
+/// <item>then, trying the largest divisor m &gt;= 2 first (lag/m must stay in range), if a local maximum lies within
+/// 10 % of lag/m and reaches <see cref="SubHarmonicRatio"/> (0.9) of the highest peak, take that shorter lag instead;
+/// repeat from the new lag until no divisor qualifies.</item>
 /// </list>
 /// <para>
 /// So a half-cycle (S1-to-S2) lag only wins when its peak is within 10 % of the full cycle's, i.e. when S1 and S2 look
@@ -155,23 +156,26 @@ public sealed class HeartRateEstimator
         }
         else
         {
-            for (int m = 4; m >= 2; m--)
+            // Step down to the shortest sub-multiple of the best lag that scores nearly as high (see remarks).
+            double highest = peak;
+            bool reduced = true;
+            while (reduced)
             {
-                double target = lag / m;
-                if (target < _minLag - 0.5)
+                reduced = false;
+                for (int m = (int)Math.Floor(lag / (_minLag - 0.5)); m >= 2; m--)
                 {
-                    continue;
-                }
-
-                double tol = Math.Max(1.0, 0.1 * target);
-                int a = Math.Max(lo, (int)Math.Floor(target - tol));
-                int b = Math.Min(hi, (int)Math.Ceiling(target + tol));
-                if (FindBestPeak(r, a, b, target - tol, target + tol, out double subLag, out double subPeak)
-                    && subPeak >= SubHarmonicRatio * peak)
-                {
-                    lag = subLag;
-                    peak = subPeak;
-                    break;
+                    double target = lag / m;
+                    double tol = Math.Max(1.0, 0.1 * target);
+                    int a = Math.Max(lo, (int)Math.Floor(target - tol));
+                    int b = Math.Min(hi, (int)Math.Ceiling(target + tol));
+                    if (FindBestPeak(r, a, b, Math.Max(target - tol, _minLag - 0.5), target + tol, out double subLag, out double subPeak)
+                        && subPeak >= SubHarmonicRatio * highest)
+                    {
+                        lag = subLag;
+                        peak = subPeak;
+                        reduced = true;
+                        break;
+                    }
                 }
             }
         }

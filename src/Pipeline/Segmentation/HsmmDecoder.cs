@@ -101,7 +101,7 @@ public sealed class HsmmDecoder
 
         if (emissionLikelihoods.Length % States != 0 || emissionLikelihoods.Length == 0)
         {
-            throw new ArgumentException($"emissions must be a non-empty frame-major T x {States} array, got {emissionLikelihoods.Length} values", nameof(emissionLikelihoods));
+            throw new ArgumentException($"emissions must be a non-empty multiple of {States} values (frame-major T x {States}), got {emissionLikelihoods.Length}", nameof(emissionLikelihoods));
         }
 
         int frames = emissionLikelihoods.Length / States;
