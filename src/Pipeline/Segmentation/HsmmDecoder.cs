@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace HeartStream.Pipeline.Segmentation;
 
 /// <summary>
@@ -42,6 +44,8 @@ public sealed class HsmmDecoder
     // [state * (_maxDuration + 1) + d]
     private readonly double[] _logDuration;
     private readonly double[] _logCensored;
+    private readonly double[] _logDurationReversed;
+    private readonly float[] _logEmission;
     private readonly StateDuration[] _durations = new StateDuration[States];
 
     /// <param name="maxFrames">Longest emission sequence (frames) this instance decodes.</param>
@@ -66,6 +70,8 @@ public sealed class HsmmDecoder
         _duration = new int[States * _stride];
         _logDuration = new double[States * (_maxDuration + 1)];
         _logCensored = new double[States * (_maxDuration + 1)];
+        _logDurationReversed = new double[States * (_maxDuration + 1)];
+        _logEmission = new float[maxFrames * States];
     }
 
     /// <summary>Longest sequence accepted.</summary>
@@ -148,20 +154,28 @@ public sealed class HsmmDecoder
                 }
 
                 int dHi = Math.Min(sd.Max, t - 1);
-                if (sd.Min <= dHi)
+                int count = dHi - sd.Min + 1;
+                if (count > 0)
                 {
-                    ReadOnlySpan<double> lp = _logDuration.AsSpan(baseD, dHi + 1);
-                    ReadOnlySpan<double> en = entry.AsSpan(baseJ + t - dHi, dHi + 1);
-
-                    // en[dHi - d + ...]: en[k] is entry at s = t - dHi + k, i.e. d = dHi - k.
-                    for (int d = sd.Min; d <= dHi; d++)
+                    // Segment starts s = t - dHi .. t - Min, walked forwards against the reversed duration table
+                    // (reversed[i] = log p(Max - i)), so both spans index alike and bounds checks vanish.
+                    int sLo = t - dHi;
+                    ReadOnlySpan<double> en = entry.AsSpan(baseJ + sLo, count);
+                    ReadOnlySpan<double> rv = _logDurationReversed.AsSpan(baseD + sd.Max - dHi, count);
+                    int bestI = -1;
+                    for (int i = 0; i < en.Length && i < rv.Length; i++)
                     {
-                        double v = en[dHi - d] + lp[d];
+                        double v = en[i] + rv[i];
                         if (v > best)
                         {
                             best = v;
-                            bestD = d;
+                            bestI = i;
                         }
+                    }
+
+                    if (bestI >= 0)
+                    {
+                        bestD = t - (sLo + bestI);
                     }
                 }
 
@@ -233,6 +247,17 @@ public sealed class HsmmDecoder
 
     private void BuildPrefixSums(ReadOnlySpan<float> emissions, int frames)
     {
+        float lowest = TensorPrimitives.Min(emissions);
+        float highest = TensorPrimitives.Max(emissions);
+        if (!(lowest >= 0) || !float.IsFinite(highest))
+        {
+            ThrowBadEmission(emissions);
+        }
+
+        Span<float> logs = _logEmission.AsSpan(0, emissions.Length);
+        TensorPrimitives.Max(emissions, EmissionFloor, logs);
+        TensorPrimitives.Log(logs, logs);
+
         double[] c = _cumulative;
         int stride = _stride;
         double c0 = 0, c1 = 0, c2 = 0, c3 = 0;
@@ -243,10 +268,10 @@ public sealed class HsmmDecoder
         for (int t = 0; t < frames; t++)
         {
             int i = t * States;
-            c0 += LogEmission(emissions[i], t, 0);
-            c1 += LogEmission(emissions[i + 1], t, 1);
-            c2 += LogEmission(emissions[i + 2], t, 2);
-            c3 += LogEmission(emissions[i + 3], t, 3);
+            c0 += logs[i];
+            c1 += logs[i + 1];
+            c2 += logs[i + 2];
+            c3 += logs[i + 3];
             c[t + 1] = c0;
             c[stride + t + 1] = c1;
             c[(2 * stride) + t + 1] = c2;
@@ -254,14 +279,18 @@ public sealed class HsmmDecoder
         }
     }
 
-    private static double LogEmission(float p, int frame, int state)
+    private static void ThrowBadEmission(ReadOnlySpan<float> emissions)
     {
-        if (!(p >= 0) || float.IsPositiveInfinity(p))
+        for (int i = 0; i < emissions.Length; i++)
         {
-            throw new ArgumentException($"emission likelihood at frame {frame}, state {(HeartState)state} must be finite and >= 0, got {p}", "emissionLikelihoods");
+            float p = emissions[i];
+            if (!(p >= 0) || float.IsPositiveInfinity(p))
+            {
+                throw new ArgumentException(
+                    $"emission likelihood at frame {i / States}, state {(HeartState)(i % States)} must be finite and >= 0, got {p}",
+                    "emissionLikelihoods");
+            }
         }
-
-        return Math.Log(Math.Max(p, EmissionFloor));
     }
 
     private void BuildDurationTables()
@@ -293,6 +322,12 @@ public sealed class HsmmDecoder
             for (int d = sd.Min; d <= sd.Max; d++)
             {
                 lp[d] -= logNorm;
+            }
+
+            Span<double> reversed = _logDurationReversed.AsSpan(j * durStride, durStride);
+            for (int i = 0; i <= sd.Max - sd.Min; i++)
+            {
+                reversed[i] = lp[sd.Max - i];
             }
 
             // Censored: a segment with l frames visible has true duration d >= l; Viterbi takes the best such d.
