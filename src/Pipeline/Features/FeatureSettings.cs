@@ -32,6 +32,13 @@ public sealed record FeatureSettings
     /// <summary>Frames between window starts (64 = 1.28 s).</summary>
     public int HopFrames { get; init; } = 64;
 
+    /// <summary>
+    /// Frames per block of the live normaliser (<see cref="StreamingFeatureNormalizer"/>): each block is z-scored with
+    /// the statistics of the trailing <see cref="WindowFrames"/> frames that end with it, so its look-ahead is one
+    /// block (0.5 s), not a whole window.
+    /// </summary>
+    public int NormalizationBlockFrames { get; init; } = 25;
+
     /// <summary>Pre-processing band-pass low edge (Hz).</summary>
     public double BandPassLowHz { get; init; } = 25;
 
@@ -118,6 +125,7 @@ public sealed record FeatureSettings
         Require(Channels == 4, $"Channels must be 4 (homomorphic, Hilbert, band power, wavelet), got {Channels}.");
         Require(WindowFrames >= 2, $"WindowFrames must be at least 2, got {WindowFrames}.");
         Require(HopFrames >= 1 && HopFrames <= WindowFrames, $"HopFrames must be 1..WindowFrames ({WindowFrames}), got {HopFrames}.");
+        Require(NormalizationBlockFrames >= 1 && NormalizationBlockFrames <= WindowFrames, $"NormalizationBlockFrames must be 1..WindowFrames ({WindowFrames}), got {NormalizationBlockFrames}.");
         double nyquist = SampleRate / 2.0;
         Require(BandPassLowHz > 0 && BandPassLowHz < BandPassHighHz && BandPassHighHz < nyquist, $"band-pass edges {BandPassLowHz}..{BandPassHighHz} Hz must lie in (0, {nyquist}).");
         Require(PowerBandLowHz > 0 && PowerBandLowHz < PowerBandHighHz && PowerBandHighHz < nyquist, $"power band {PowerBandLowHz}..{PowerBandHighHz} Hz must lie in (0, {nyquist}).");
@@ -144,6 +152,7 @@ public sealed record FeatureSettings
         Add(nameof(Channels), Channels);
         Add(nameof(WindowFrames), WindowFrames);
         Add(nameof(HopFrames), HopFrames);
+        Add(nameof(NormalizationBlockFrames), NormalizationBlockFrames);
         Add(nameof(BandPassLowHz), BandPassLowHz);
         Add(nameof(BandPassHighHz), BandPassHighHz);
         Add(nameof(BandPassOrder), BandPassOrder);

@@ -43,6 +43,21 @@ public sealed record SegmenterParameters
 
     public double MaxBpm { get; init; } = 240;
 
+    /// <summary>
+    /// Added to every sound's times: the causal feature filters lag the audio by a few tens of milliseconds, and
+    /// training measures that lag against the reference annotations (median centre offset) so serving can undo it.
+    /// </summary>
+    public double SoundOffsetSeconds { get; init; }
+
+    /// <summary>
+    /// <see cref="Features.FeatureSettings.Hash"/> of the features the weights were trained on; empty for hand-made
+    /// parameters. A service refuses parameters whose hash differs from its own feature settings.
+    /// </summary>
+    public string FeatureSettingsHash { get; init; } = string.Empty;
+
+    /// <summary>Where the weights came from (data, split, date); free text for people.</summary>
+    public string TrainedOn { get; init; } = string.Empty;
+
     /// <summary>Packs a trained model with a duration model (Springer's defaults when null).</summary>
     public static SegmenterParameters FromModel(LogisticEmissionModel model, DurationParameters? durations = null)
     {
@@ -108,6 +123,11 @@ public sealed record SegmenterParameters
         catch (ArgumentException e)
         {
             throw new InvalidDataException("durations: " + e.Message, e);
+        }
+
+        if (!double.IsFinite(SoundOffsetSeconds) || Math.Abs(SoundOffsetSeconds) > 1)
+        {
+            throw new InvalidDataException($"soundOffsetSeconds must be within ±1 s, got {SoundOffsetSeconds}");
         }
 
         if (!(MinBpm > 0) || !(MaxBpm > MinBpm) || !double.IsFinite(MaxBpm))

@@ -82,7 +82,7 @@ public sealed class SpringerSegmenter
 
         hr = hr with { Bpm = Math.Clamp(hr.Bpm, parameters.MinBpm, parameters.MaxBpm) };
         _decoder.Decode(emissions, hr, parameters.Durations, states);
-        HeartSoundExtractor.FromStates(states, parameters.FrameRate, 0.0, sounds);
+        HeartSoundExtractor.FromStates(states, parameters.FrameRate, parameters.SoundOffsetSeconds, sounds);
         return hr;
     }
 

@@ -1,0 +1,109 @@
+using HeartStream.Capture.Audio;
+using HeartStream.Pipeline.Features;
+using HeartStream.Pipeline.Segmentation;
+
+namespace HeartStream.Pipeline.Analysis;
+
+/// <summary>
+/// Offline analysis of one whole recording: resample to <see cref="AnalysisRate.SampleRate"/>, the shared streaming
+/// feature path (<see cref="FeatureMatrix.Compute"/>) and live normaliser (<see cref="StreamingFeatureNormalizer"/>),
+/// then the segmenter. Training calls <see cref="PrepareFeatures"/> so its features are these, by construction.
+/// Not thread-safe (the segmenter keeps buffers); use one instance per thread.
+/// </summary>
+public sealed class RecordingAnalyzer
+{
+    /// <summary>Recordings shorter than this hold less than one cycle at 60 bpm and are not segmented.</summary>
+    public const double MinimumSeconds = 1.0;
+
+    private readonly SegmenterParameters _parameters;
+    private readonly FeatureSettings _settings;
+    private SpringerSegmenter? _segmenter;
+
+    public RecordingAnalyzer(SegmenterParameters parameters, FeatureSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        _settings = settings ?? FeatureSettings.Default;
+        if (parameters.FeatureSettingsHash.Length > 0 && parameters.FeatureSettingsHash != _settings.Hash())
+        {
+            throw new InvalidDataException(
+                $"segmenter parameters were trained on features {parameters.FeatureSettingsHash[..12]}…, this build computes {_settings.Hash()[..12]}…; retrain them (heartstream train baseline)");
+        }
+
+        if (parameters.Channels != _settings.Channels)
+        {
+            throw new InvalidDataException($"segmenter parameters expect {parameters.Channels} feature channels, the features have {_settings.Channels}");
+        }
+
+        _parameters = parameters;
+    }
+
+    public FeatureSettings Settings => _settings;
+
+    /// <summary>
+    /// The features every model sees: audio resampled to 2 kHz, the streaming extractor, then the live normaliser.
+    /// Returns frame-major normalised frames (<see cref="FeatureSettings.Channels"/> per frame).
+    /// </summary>
+    public static float[] PrepareFeatures(ReadOnlySpan<float> samples, int sampleRate, FeatureSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        float[] audio = sampleRate == AnalysisRate.SampleRate
+            ? samples.ToArray()
+            : StreamingResampler.Resample(samples, sampleRate, AnalysisRate.SampleRate);
+        FeatureMatrix raw = FeatureMatrix.Compute(audio, settings);
+        return StreamingFeatureNormalizer.NormalizeRecording(raw.Data, settings);
+    }
+
+    public RecordingAnalysis Analyze(WavAudio audio)
+    {
+        ArgumentNullException.ThrowIfNull(audio);
+        return Analyze(audio.Samples, audio.SampleRate);
+    }
+
+    public RecordingAnalysis Analyze(ReadOnlySpan<float> samples, int sampleRate)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
+        double duration = (double)samples.Length / sampleRate;
+        SignalCheck signal = SignalCheck.Measure(samples);
+        var warnings = new List<string>();
+        if (signal.IsClipped)
+        {
+            warnings.Add($"clipped: {signal.ClippedFraction:P1} of samples at full scale; sounds may be distorted");
+        }
+
+        if (duration < MinimumSeconds)
+        {
+            warnings.Add($"too short: {duration:0.###} s is less than one heart cycle; at least {MinimumSeconds:0.#} s is needed");
+            return new RecordingAnalysis(AnalysisStatus.TooShort, duration, sampleRate, signal, [], default, warnings);
+        }
+
+        if (signal.IsSilent)
+        {
+            warnings.Add($"silent: peak level {signal.PeakDbfs:0} dBFS, no heart sounds to find");
+            return new RecordingAnalysis(AnalysisStatus.Silent, duration, sampleRate, signal, [], default, warnings);
+        }
+
+        int channels = _settings.Channels;
+        float[] features = PrepareFeatures(samples, sampleRate, _settings);
+        int frames = features.Length / channels;
+        var envelope = new float[frames];
+        for (int f = 0; f < frames; f++)
+        {
+            envelope[f] = features[(f * channels) + (int)FeatureChannel.Homomorphic];
+        }
+
+        if (_segmenter is null || _segmenter.MaxFrames < frames)
+        {
+            _segmenter = new SpringerSegmenter(frames);
+        }
+
+        var states = new HeartState[frames];
+        var sounds = new List<HeartSound>();
+        HeartRateEstimate hr = _segmenter.Segment(features, channels, envelope, _parameters, states, sounds);
+        if (hr.Confidence <= 0)
+        {
+            warnings.Add("no periodicity found in the envelope; heart rate is a fallback and the sounds are unreliable");
+        }
+
+        return new RecordingAnalysis(AnalysisStatus.Ok, duration, sampleRate, signal, sounds, hr, warnings);
+    }
+}
