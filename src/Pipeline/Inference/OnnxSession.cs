@@ -144,7 +144,7 @@ public sealed class OnnxSession : IDisposable
                 outValue = CreateTensor(outData, outputCount, outputShape, outputName);
                 nint inNamePtr = _handle.InputNames[inputIndex];
                 nint outNamePtr = _handle.OutputNames[outputIndex];
-                _api.Check(_api.Run(_handle.DangerousGetHandle(), 0, &inNamePtr, &inValue, 1, &outNamePtr, 1, &outValue), $"Running {_modelName}");
+                _api.Check(_api.Run(_handle.DangerousGetHandle(), 0, &inNamePtr, &inValue, 1, &outNamePtr, 1, &outValue), "Running", _modelName);
             }
         }
         finally
@@ -222,7 +222,7 @@ public sealed class OnnxSession : IDisposable
                 outValues[o] = CreateTensor((float*)pins[pinned++].Pointer, count, output.Shape.Span, output.Name);
             }
 
-            _api.Check(_api.Run(_handle.DangerousGetHandle(), 0, inNames, inValues, (nuint)ni, outNames, (nuint)no, outValues), $"Running {_modelName}");
+            _api.Check(_api.Run(_handle.DangerousGetHandle(), 0, inNames, inValues, (nuint)ni, outNames, (nuint)no, outValues), "Running", _modelName);
 
             for (int o = 0; o < no; o++)
             {
@@ -301,7 +301,7 @@ public sealed class OnnxSession : IDisposable
 
             fixed (nint* outNames = _handle.OutputNames)
             {
-                _api.Check(_api.Run(_handle.DangerousGetHandle(), 0, inNames, inValues, (nuint)ni, outNames, (nuint)no, outValues), $"Running {_modelName}");
+                _api.Check(_api.Run(_handle.DangerousGetHandle(), 0, inNames, inValues, (nuint)ni, outNames, (nuint)no, outValues), "Running", _modelName);
             }
 
             for (int o = 0; o < no; o++)
@@ -480,9 +480,11 @@ public sealed class OnnxSession : IDisposable
         nint value;
         fixed (long* dims = shape)
         {
-            _api.Check(
-                _api.CreateTensorWithDataAsOrtValue(_api.CpuMemoryInfo, data, (nuint)(count * sizeof(float)), dims, (nuint)shape.Length, OrtApi.TensorElementFloat, &value),
-                $"Wrapping tensor '{name}' for {_modelName}");
+            nint status = _api.CreateTensorWithDataAsOrtValue(_api.CpuMemoryInfo, data, (nuint)(count * sizeof(float)), dims, (nuint)shape.Length, OrtApi.TensorElementFloat, &value);
+            if (status != 0)
+            {
+                _api.Check(status, $"Wrapping tensor '{name}' for {_modelName}"); // message built only on failure: Run must not allocate.
+            }
         }
 
         return value;

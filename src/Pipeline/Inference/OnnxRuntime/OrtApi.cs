@@ -257,6 +257,16 @@ internal sealed unsafe class OrtApi
         }
     }
 
+    /// <summary>As <see cref="Check(nint, string)"/>, joining "<paramref name="what"/> <paramref name="subject"/>" only on failure,
+    /// so hot paths do not build a message string per call.</summary>
+    internal void Check(nint status, string what, string subject)
+    {
+        if (status != 0)
+        {
+            Throw(status, what + " " + subject);
+        }
+    }
+
     /// <summary>Reads and releases an error status, for the callers that handle a failure instead of throwing.</summary>
     internal (OnnxRuntimeErrorCode Code, string Message) TakeError(nint status)
     {
