@@ -296,10 +296,9 @@ public sealed class OnnxGraphBuilderTests : IDisposable
         return y;
     }
 
-    /// <summary>erf by its Maclaurin series (accurate to ~1e-11 for the |x| /// <summary>erf via Abramowitz–Stegun 7.1.26 is too coarse for 1e-5; use the series/continued fraction split instead.</summary>lt;= 5 used here; erfc(5) ~ 1.5e-12 beyond).</summary>
+    /// <summary>erf by its Maclaurin series: accurate to ~1e-11 for |x| up to 5, and erfc(5) is ~1.5e-12 beyond.</summary>
     private static double Erf(double x)
     {
-        // Taylor series converges quickly for |x| < 3; beyond that erf is 1 to double precision within our tolerance.
         if (Math.Abs(x) > 5)
         {
             return Math.Sign(x);
