@@ -9,6 +9,12 @@ public static class OnnxRuntimeInfo
     /// <summary>The library's version string (e.g. "1.30.0"); loads the library on first use.</summary>
     public static string Version => OrtApi.Instance.Version;
 
+    /// <summary>Full path of the loaded libonnxruntime (from HEARTSTREAM_ORT_LIB, beside the app, or native/onnxruntime/).</summary>
+    public static string LibraryPath => OrtApi.Instance.LibraryPath;
+
+    /// <summary>True when the CUDA provider libraries are installed beside the library, so CUDA can be attempted.</summary>
+    public static bool CudaProviderInstalled => OrtApi.Instance.CudaProviderInstalled;
+
     /// <summary>Execution providers compiled into the library, e.g. ["CPUExecutionProvider"].</summary>
     public static unsafe IReadOnlyList<string> AvailableProviders
     {

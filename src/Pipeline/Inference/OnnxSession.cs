@@ -346,7 +346,11 @@ public sealed class OnnxSession : IDisposable
             try
             {
                 bool cuda = false;
-                if (tryCuda)
+                if (tryCuda && !api.CudaProviderInstalled)
+                {
+                    cudaReason = $"the CUDA execution provider (libonnxruntime_providers_cuda.so) is not installed beside {api.LibraryPath}";
+                }
+                else if (tryCuda)
                 {
                     OrtCudaProviderOptions cudaOptions = OrtCudaProviderOptions.Default;
                     nint status = api.SessionOptionsAppendExecutionProviderCuda(sessionOptions, &cudaOptions);

@@ -114,7 +114,7 @@ internal sealed unsafe class OrtApi
     internal readonly delegate* unmanaged[Cdecl]<nint, int, nint> ReleaseAvailableProviders;
     internal readonly delegate* unmanaged[Cdecl]<nint, OrtCudaProviderOptions*, nint> SessionOptionsAppendExecutionProviderCuda;
 
-    private OrtApi(nint table, string version)
+    private OrtApi(nint table, string version, string libraryPath)
     {
         var slots = (nint*)table;
         GetErrorCode = (delegate* unmanaged[Cdecl]<nint, int>)slots[SlotGetErrorCode];
@@ -162,6 +162,7 @@ internal sealed unsafe class OrtApi
         SessionOptionsAppendExecutionProviderCuda = (delegate* unmanaged[Cdecl]<nint, OrtCudaProviderOptions*, nint>)slots[SlotSessionOptionsAppendExecutionProviderCuda];
 
         Version = version;
+        LibraryPath = libraryPath;
 
         nint env;
         ReadOnlySpan<byte> logId = "HeartStream\0"u8;
@@ -183,6 +184,22 @@ internal sealed unsafe class OrtApi
 
     /// <summary>The version string the loaded library reports, e.g. "1.30.0".</summary>
     internal string Version { get; }
+
+    /// <summary>Full path of the loaded libonnxruntime.</summary>
+    internal string LibraryPath { get; }
+
+    /// <summary>
+    /// Whether the CUDA provider libraries sit beside libonnxruntime. Without them, appending the CUDA provider can only
+    /// fail, and ORT would log an error line of its own doing so; checking first keeps the fallback to CPU quiet.
+    /// </summary>
+    internal bool CudaProviderInstalled
+    {
+        get
+        {
+            string dir = Path.GetDirectoryName(LibraryPath) ?? ".";
+            return File.Exists(Path.Combine(dir, "libonnxruntime_providers_shared.so")) && File.Exists(Path.Combine(dir, "libonnxruntime_providers_cuda.so"));
+        }
+    }
 
     /// <summary>The one process-wide OrtEnv (ORT wants exactly one; it owns the global thread pools and logging).</summary>
     internal nint Env { get; }
@@ -219,7 +236,7 @@ internal sealed unsafe class OrtApi
 
             try
             {
-                nint library = OrtLibrary.Load();
+                (nint library, string libraryPath) = OrtLibrary.Load();
                 if (!NativeLibrary.TryGetExport(library, "OrtGetApiBase", out nint getApiBase))
                 {
                     throw new OnnxRuntimeException("The ONNX Runtime library has no OrtGetApiBase export; it is not ONNX Runtime or is damaged. Run scripts/setup.sh again.");
@@ -237,7 +254,7 @@ internal sealed unsafe class OrtApi
                         $"The ONNX Runtime library is version {version}, which does not provide C API version {ApiVersion} (ONNX Runtime 1.30 or newer is needed). Run scripts/setup.sh.");
                 }
 
-                s_instance = new OrtApi(table, version);
+                s_instance = new OrtApi(table, version, libraryPath);
                 return s_instance;
             }
             catch (OnnxRuntimeException ex)

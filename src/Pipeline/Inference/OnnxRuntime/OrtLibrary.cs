@@ -13,8 +13,8 @@ internal static class OrtLibrary
     internal const string RelativePath = "native/onnxruntime/libonnxruntime.so.1";
     private const string FileName = "libonnxruntime.so.1";
 
-    /// <summary>Loads the library and returns its handle; throws <see cref="OnnxRuntimeException"/> saying where it looked.</summary>
-    internal static nint Load()
+    /// <summary>Loads the library and returns its handle and full path; throws <see cref="OnnxRuntimeException"/> saying where it looked.</summary>
+    internal static (nint Handle, string Path) Load()
     {
         var tried = new List<string>();
         string? env = Environment.GetEnvironmentVariable(EnvironmentVariable);
@@ -56,11 +56,12 @@ internal static class OrtLibrary
             "). Run scripts/setup.sh in the repository to fetch it, or set " + EnvironmentVariable + " to its path.");
     }
 
-    private static nint LoadFrom(string path)
+    private static (nint Handle, string Path) LoadFrom(string path)
     {
         try
         {
-            return NativeLibrary.Load(Path.GetFullPath(path));
+            string full = Path.GetFullPath(path);
+            return (NativeLibrary.Load(full), full);
         }
         catch (DllNotFoundException ex)
         {
