@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using HeartStream.Capture.Audio;
+using HeartStream.Pipeline.Analysis;
+using HeartStream.Pipeline.Segmentation;
+
+namespace HeartStream.Commands;
+
+/// <summary>
+/// <c>heartstream analyze FILE... [--json] [--summary] [--params P]</c>: every S1/S2 with start, end and centre, the heart
+/// rate and a one-line summary per file. A file that cannot be analysed gets an error line naming it and the problem;
+/// the other files are still analysed, and the exit code is 1.
+/// </summary>
+internal static class AnalyzeCommand
+{
+    public static Command Create()
+    {
+        var files = new Argument<FileInfo[]>("FILE") { Description = "WAV recordings to analyse.", Arity = ArgumentArity.OneOrMore };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object with a result per file." };
+        var summary = new Option<bool>("--summary") { Description = "Print only the one-line summary per file." };
+        var parameters = new Option<FileInfo?>("--params") { Description = "Segmenter parameters JSON (default: the shipped baseline)." };
+        var command = new Command("analyze", "Find every S1 and S2 and the heart rate in WAV recordings.") { files, json, summary, parameters };
+        command.SetAction(parse => Run(parse.GetValue(files)!, parse.GetValue(json), parse.GetValue(summary), parse.GetValue(parameters)));
+        return command;
+    }
+
+    private static int Run(FileInfo[] files, bool json, bool summaryOnly, FileInfo? parametersFile)
+    {
+        RecordingAnalyzer analyzer;
+        try
+        {
+            analyzer = new RecordingAnalyzer(SegmenterParameters.Load(parametersFile?.FullName ?? DefaultPaths.BaselineParameters));
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: cannot load segmenter parameters: {e.Message}");
+            return 2;
+        }
+
+        int failed = 0;
+        var results = new JsonArray();
+        foreach (FileInfo file in files)
+        {
+            RecordingAnalysis analysis;
+            try
+            {
+                analysis = analyzer.Analyze(WavReader.Read(file.FullName));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                failed++;
+                string message = e is FileNotFoundException ? $"{file}: no such file" : e.Message;
+                if (json)
+                {
+                    results.Add(new JsonObject { ["file"] = file.ToString(), ["error"] = message });
+                }
+                else
+                {
+                    Console.Error.WriteLine($"error: {message}");
+                }
+
+                continue;
+            }
+
+            if (json)
+            {
+                results.Add(ToJson(file.ToString(), analysis));
+            }
+            else
+            {
+                PrintText(file.ToString(), analysis, summaryOnly);
+            }
+        }
+
+        if (json)
+        {
+            Console.WriteLine(new JsonObject { ["files"] = results }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+
+        return failed == 0 ? 0 : 1;
+    }
+
+    internal static string Summary(string name, RecordingAnalysis a)
+    {
+        var line = FormattableString.Invariant($"{name}: {a.DurationSeconds:0.0} s at {a.SourceSampleRate} Hz");
+        if (a.Status != AnalysisStatus.Ok)
+        {
+            return line + ", not segmented: " + string.Join("; ", a.Warnings);
+        }
+
+        string rate = a.BeatHeartRateBpm is double bpm ? FormattableString.Invariant($"{bpm:0} bpm") : "n/a";
+        line += FormattableString.Invariant($", heart rate {rate} (envelope estimate {a.HeartRate.Bpm:0} bpm), {a.S1Count} S1, {a.S2Count} S2");
+        return a.Warnings.Count == 0 ? line : line + "; warning: " + string.Join("; ", a.Warnings);
+    }
+
+    private static void PrintText(string name, RecordingAnalysis a, bool summaryOnly)
+    {
+        Console.WriteLine(Summary(name, a));
+        if (summaryOnly)
+        {
+            return;
+        }
+
+        foreach (HeartSound s in a.Sounds)
+        {
+            Console.WriteLine(FormattableString.Invariant($"  {s.Type,-2}  start {s.StartSeconds,8:0.000}  end {s.EndSeconds,8:0.000}  centre {s.CentreSeconds,8:0.000}"));
+        }
+    }
+
+    private static JsonObject ToJson(string name, RecordingAnalysis a)
+    {
+        var sounds = new JsonArray();
+        foreach (HeartSound s in a.Sounds)
+        {
+            sounds.Add(new JsonObject
+            {
+                ["type"] = s.Type.ToString(),
+                ["start_s"] = Math.Round(s.StartSeconds, 3),
+                ["end_s"] = Math.Round(s.EndSeconds, 3),
+                ["centre_s"] = Math.Round(s.CentreSeconds, 3),
+            });
+        }
+
+        var warnings = new JsonArray();
+        foreach (string w in a.Warnings)
+        {
+            warnings.Add(w);
+        }
+
+        return new JsonObject
+        {
+            ["file"] = name,
+            ["status"] = a.Status.ToString().ToLower(CultureInfo.InvariantCulture),
+            ["duration_s"] = Math.Round(a.DurationSeconds, 3),
+            ["sample_rate"] = a.SourceSampleRate,
+            ["heart_rate_bpm"] = a.BeatHeartRateBpm is double bpm ? Math.Round(bpm, 1) : null,
+            ["envelope_heart_rate_bpm"] = a.Status == AnalysisStatus.Ok ? Math.Round(a.HeartRate.Bpm, 1) : null,
+            ["systole_s"] = a.Status == AnalysisStatus.Ok ? Math.Round(a.HeartRate.SystoleSeconds, 3) : null,
+            ["s1_count"] = a.S1Count,
+            ["s2_count"] = a.S2Count,
+            ["peak_dbfs"] = double.IsFinite(a.Signal.PeakDbfs) ? Math.Round(a.Signal.PeakDbfs, 1) : null,
+            ["clipped_fraction"] = Math.Round(a.Signal.ClippedFraction, 5),
+            ["warnings"] = warnings,
+            ["sounds"] = sounds,
+        };
+    }
+}
