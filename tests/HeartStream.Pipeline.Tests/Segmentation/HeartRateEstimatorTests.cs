@@ -26,10 +26,12 @@ public sealed class HeartRateEstimatorTests
     [InlineData(100, 0.28, 0.6)]
     [InlineData(110, 0.26, 0.8)]
     [InlineData(120, 0.24, 0.7)]
+    [InlineData(100, 0.315, 0.7)]
     public void Estimate_SyntheticS2NearHalfCycle_DoesNotReportDoubleRate(double bpm, double systole, double s2Height)
     {
-        // S1 -> S2 is close to half the cycle here, so the S1/S2 cross peak at half the period competes with the
-        // full cycle; a biased (Springer) autocorrelation over 30..240 bpm can report twice the rate.
+        // S1 -> S2 is close to half the cycle here (for 0.315 s at 100 bpm the S2 centre sits exactly at half), so the
+        // S1/S2 cross peak at half the period competes with the full cycle; a sub-multiple rule that is too eager
+        // (threshold well below 0.9, or "shortest peak wins") reports twice the rate.
         float[] env = SyntheticHeart.BeatTrain(bpm, systole, seconds: 10, s2Height: s2Height, seed: 7);
         var estimator = new HeartRateEstimator(env.Length);
 
