@@ -19,11 +19,18 @@ namespace HeartStream.Pipeline.Segmentation;
 /// <item>take the highest local maximum in the lag range for 30..240 bpm (lag refined by a parabola through 3 points);</item>
 /// <item>then, trying the largest divisor m &gt;= 2 first (lag/m must stay in range), if a local maximum lies within
 /// 10 % of lag/m and reaches <see cref="SubHarmonicRatio"/> (0.9) of the highest peak, take that shorter lag instead;
-/// repeat from the new lag until no divisor qualifies.</item>
+/// repeat from the new lag until no divisor qualifies;</item>
+/// <item>finally the half-cycle test. On real hearts near 100-130 bpm the S1-to-S2 spacing is close to half the
+/// cycle and beat-to-beat variation blurs the full-cycle peak, so the half-cycle lag L can come out on top (found on
+/// CirCor timing: about 10 % of recordings reported doubled). The lag is doubled when all hold: L &lt;= 0.5 s (a
+/// plausible S1-to-S2 spacing); the peak near 2L reaches 0.8 of r(L); no peak of at least 0.25 r(L) lies within
+/// (0.25, 0.75) L (a true cycle of length L shows its own S2 there); and r(2L)^2 &gt;= 1.2 r(L) r(3L) (for a
+/// periodic signal peaks decay smoothly, r(2L)^2 ~ r(L) r(3L); half of a longer cycle makes the even multiples stand
+/// out).</item>
 /// </list>
 /// <para>
-/// So a half-cycle (S1-to-S2) lag only wins when its peak is within 10 % of the full cycle's, i.e. when S1 and S2 look
-/// alike and sit half a cycle apart; the envelope alone cannot tell those two readings apart.
+/// Ambiguity that remains: if S1 and S2 look alike and sit exactly half a cycle apart with a steady rhythm, the
+/// envelope alone cannot tell the two readings apart and the shorter period is reported.
 /// The systolic interval is Springer's: the lag of the highest autocorrelation between 0.2 s and half a cycle; above
 /// 150 bpm, where half a cycle is shorter than 0.2 s, the lower bound becomes 0.3 cycles. If that range holds no local
 /// maximum the interval falls back to min(0.45 cycle, 0.35 s).
@@ -34,6 +41,15 @@ public sealed class HeartRateEstimator
 {
     /// <summary>A shorter lag replaces the best one when its peak reaches this fraction of the best peak.</summary>
     public const double SubHarmonicRatio = 0.9;
+
+    /// <summary>Only a lag up to this long (a plausible S1-to-S2 spacing) can be taken for half a cycle.</summary>
+    public const double HalfCycleMaxSeconds = 0.5;
+
+    /// <summary>The doubled lag must reach this fraction of the chosen peak to replace it.</summary>
+    public const double HalfCycleFullRatio = 0.8;
+
+    /// <summary>r(2L)^2 must exceed r(L) r(3L) by this factor (even multiples standing out) to double the lag.</summary>
+    public const double HalfCycleAlternation = 1.2;
 
     private readonly double _frameRate;
     private readonly double _minLag;
@@ -180,6 +196,12 @@ public sealed class HeartRateEstimator
             }
         }
 
+        if (IsHalfCycle(r, lo, hi, maxLag, lag, peak, out double fullLag, out double fullPeak))
+        {
+            lag = fullLag;
+            peak = fullPeak;
+        }
+
         double bpm = Math.Clamp(60.0 * _frameRate / lag, MinBpm, MaxBpm);
         double period = 60.0 / bpm;
 
@@ -194,6 +216,49 @@ public sealed class HeartRateEstimator
 
         estimate = new HeartRateEstimate(bpm, systole, Math.Clamp(peak, 0.0, 1.0));
         return true;
+    }
+
+    /// <summary>
+    /// The half-cycle test (rule 3 in the remarks): true when <paramref name="lag"/> looks like the S1-to-S2 spacing
+    /// of a cycle twice as long, with the full cycle's lag and peak returned.
+    /// </summary>
+    private bool IsHalfCycle(ReadOnlySpan<double> r, int lo, int hi, int maxLag, double lag, double peak, out double fullLag, out double fullPeak)
+    {
+        fullLag = 0;
+        fullPeak = 0;
+        if (lag > HalfCycleMaxSeconds * _frameRate || peak <= 0)
+        {
+            return false;
+        }
+
+        double twice = 2 * lag;
+        double tol2 = Math.Max(1.0, 0.1 * twice);
+        if (!FindBestPeak(r, Math.Max(lo, (int)Math.Floor(twice - tol2)), Math.Min(hi, (int)Math.Ceiling(twice + tol2)), twice - tol2, twice + tol2, out fullLag, out fullPeak)
+            || fullPeak < HalfCycleFullRatio * peak)
+        {
+            return false;
+        }
+
+        // A cycle of length lag with a visible S2 has its own S1-to-S2 peak inside (0.25, 0.75) x lag.
+        double a = 0.25 * lag;
+        double b = 0.75 * lag;
+        if (FindBestPeak(r, (int)Math.Ceiling(a), (int)Math.Floor(b), a, b, out _, out double inner) && inner >= 0.25 * peak)
+        {
+            return false;
+        }
+
+        // Periodic at lag with decay: r(2L)^2 ~ r(L) r(3L). Half of a longer cycle: the even multiple stands out.
+        double thrice = 3 * lag;
+        double r3 = 0;
+        if (thrice + 1 <= maxLag)
+        {
+            double tol3 = Math.Max(1.0, 0.1 * thrice);
+            r3 = FindBestPeak(r, (int)Math.Floor(thrice - tol3), Math.Min(maxLag - 1, (int)Math.Ceiling(thrice + tol3)), thrice - tol3, thrice + tol3, out _, out double p3)
+                ? p3
+                : r[(int)Math.Round(thrice)];
+        }
+
+        return fullPeak * fullPeak >= HalfCycleAlternation * peak * Math.Max(r3, 0.0);
     }
 
     /// <summary>Highest strict local maximum with k in [a, b] whose refined lag lies in [minLag, maxLag].</summary>

@@ -26,16 +26,34 @@ public sealed class HeartRateEstimatorTests
     [InlineData(100, 0.28, 0.6)]
     [InlineData(110, 0.26, 0.8)]
     [InlineData(120, 0.24, 0.7)]
+    [InlineData(100, 0.315, 0.7)]
     public void Estimate_SyntheticS2NearHalfCycle_DoesNotReportDoubleRate(double bpm, double systole, double s2Height)
     {
-        // S1 -> S2 is close to half the cycle here, so the S1/S2 cross peak at half the period competes with the
-        // full cycle; a biased (Springer) autocorrelation over 30..240 bpm can report twice the rate.
+        // S1 -> S2 is close to half the cycle here (for 0.315 s at 100 bpm the S2 centre sits exactly at half), so the
+        // S1/S2 cross peak at half the period competes with the full cycle; a sub-multiple rule that is too eager
+        // (threshold well below 0.9, or "shortest peak wins") reports twice the rate.
         float[] env = SyntheticHeart.BeatTrain(bpm, systole, seconds: 10, s2Height: s2Height, seed: 7);
         var estimator = new HeartRateEstimator(env.Length);
 
         HeartRateEstimate hr = estimator.Estimate(env);
 
         Assert.InRange(hr.Bpm, bpm * 0.97, bpm * 1.03);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Estimate_SyntheticIrregularRhythmS2NearHalfCycle_ReportsFullCycle(int seed)
+    {
+        // The trap seen on CirCor timing: at ~115 bpm S1 -> S2 is about half the cycle, and +-8 % beat-to-beat
+        // variation blurs the full-cycle peak more than the S1/S2 one, so the half cycle scores highest. Without
+        // the half-cycle test this reports ~230 bpm for most seeds.
+        float[] env = SyntheticHeart.BeatTrain(115, 0.26, seconds: 10, s2Height: 0.8, seed: seed, jitter: 0.16);
+        var estimator = new HeartRateEstimator(env.Length);
+
+        Assert.InRange(estimator.Estimate(env).Bpm, 115 * 0.95, 115 * 1.05);
     }
 
     [Fact]

@@ -13,15 +13,15 @@ internal static class SyntheticHeart
     /// <summary>
     /// Envelope at 50 frames/s of a synthetic beat train: S1 a raised-cosine bump 0.12 s wide, height 1, at each beat
     /// onset; S2 a bump 0.09 s wide, height <paramref name="s2Height"/>, <paramref name="systoleSeconds"/> later;
-    /// small deterministic noise and +-1 % beat-to-beat jitter.
+    /// small deterministic noise and beat-to-beat jitter (uniform, +-jitter/2 of the period).
     /// </summary>
-    public static float[] BeatTrain(double bpm, double systoleSeconds, double seconds, double s2Height = 0.6, int seed = 1, double noise = 0.03)
+    public static float[] BeatTrain(double bpm, double systoleSeconds, double seconds, double s2Height = 0.6, int seed = 1, double noise = 0.03, double jitter = 0.02)
     {
         int frames = (int)(seconds * FrameRate);
         var env = new float[frames];
         var rng = new Random(seed);
         double period = 60.0 / bpm;
-        for (double onset = 0.05; onset < seconds; onset += period * (1 + (0.02 * (rng.NextDouble() - 0.5))))
+        for (double onset = 0.05; onset < seconds; onset += period * (1 + (jitter * (rng.NextDouble() - 0.5))))
         {
             AddBump(env, onset, 0.12, 1.0);
             AddBump(env, onset + systoleSeconds, 0.09, s2Height);
