@@ -13,6 +13,13 @@ internal sealed class ModelInfoRegistry
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
         ArgumentException.ThrowIfNullOrWhiteSpace(provider);
+        // Re-publishing the same model is common (every reload check); skip the dictionary write and its allocation.
+        if (_models.TryGetValue(model, out (string Version, string Provider) current)
+            && current.Version == version && current.Provider == provider)
+        {
+            return;
+        }
+
         _models[model] = (version, provider);
     }
 
