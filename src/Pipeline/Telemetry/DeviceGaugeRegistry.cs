@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace HeartStream.Pipeline.Telemetry;
+
+/// <summary>
+/// The devices behind the per-device gauges. A device is added when it starts streaming and removed when it stops,
+/// so its series disappear from /metrics with it; the capacity bounds the label set (a device id is a label only
+/// here, and the fleet size is known). Updating a value is a volatile write and never allocates.
+/// </summary>
+public sealed class DeviceGaugeRegistry
+{
+    private const int MaxDeviceIdLength = 128;
+
+    private readonly ConcurrentDictionary<string, DeviceGauge> _devices = new(StringComparer.Ordinal);
+    private readonly Lock _addLock = new();
+
+    /// <summary>Creates a registry that tracks at most <paramref name="capacity"/> devices.</summary>
+    public DeviceGaugeRegistry(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Capacity = capacity;
+    }
+
+    /// <summary>Most devices tracked at once.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Devices tracked now.</summary>
+    public int Count => _devices.Count;
+
+    /// <summary>Starts tracking a device (or returns its existing entry).</summary>
+    /// <exception cref="ArgumentException">The id is empty, too long or has control characters.</exception>
+    /// <exception cref="InvalidOperationException">The registry is full.</exception>
+    public DeviceGauge Add(string deviceId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(deviceId);
+        if (deviceId.Length > MaxDeviceIdLength || deviceId.Any(char.IsControl))
+        {
+            throw new ArgumentException(
+                $"Device id must be at most {MaxDeviceIdLength} printable characters; got '{deviceId}' ({deviceId.Length} chars).",
+                nameof(deviceId));
+        }
+
+        if (_devices.TryGetValue(deviceId, out DeviceGauge? existing))
+        {
+            return existing;
+        }
+
+        lock (_addLock)
+        {
+            if (_devices.TryGetValue(deviceId, out existing))
+            {
+                return existing;
+            }
+
+            if (_devices.Count >= Capacity)
+            {
+                throw new InvalidOperationException(
+                    $"Cannot track device '{deviceId}': the per-device metrics already track {Capacity} devices (the configured fleet size).");
+            }
+
+            var gauge = new DeviceGauge(deviceId);
+            _devices[deviceId] = gauge;
+            return gauge;
+        }
+    }
+
+    /// <summary>Stops tracking a device; false if it was not tracked.</summary>
+    public bool Remove(string deviceId)
+    {
+        ArgumentNullException.ThrowIfNull(deviceId);
+        lock (_addLock)
+        {
+            return _devices.TryRemove(deviceId, out _);
+        }
+    }
+
+    /// <summary>Called at scrape time by the heart-rate gauge.</summary>
+    internal IEnumerable<Measurement<double>> ObserveHeartRate() => Observe(static g => g.HeartRateBpm);
+
+    /// <summary>Called at scrape time by the signal-quality gauge.</summary>
+    internal IEnumerable<Measurement<double>> ObserveSignalQuality() => Observe(static g => g.SignalQuality);
+
+    private List<Measurement<double>> Observe(Func<DeviceGauge, double> value)
+    {
+        var result = new List<Measurement<double>>(_devices.Count);
+        foreach (DeviceGauge gauge in _devices.Values)
+        {
+            double v = value(gauge);
+            if (!double.IsNaN(v))
+            {
+                result.Add(new Measurement<double>(v, new KeyValuePair<string, object?>("device", gauge.DeviceId)));
+            }
+        }
+
+        return result;
+    }
+}

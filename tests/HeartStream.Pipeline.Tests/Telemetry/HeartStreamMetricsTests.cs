@@ -1,0 +1,148 @@
+using System.Text.RegularExpressions;
+using HeartStream.Pipeline.Segmentation;
+using HeartStream.Pipeline.Telemetry;
+
+namespace HeartStream.Pipeline.Tests.Telemetry;
+
+public sealed class HeartStreamMetricsTests
+{
+    /// <summary>Every family docs/metrics.md lists; a renamed or missing instrument fails here.</summary>
+    private static readonly string[] DocumentedFamilies =
+    [
+        "heartstream_alerts_raised_total",
+        "heartstream_audio_processed_seconds_total",
+        "heartstream_capture_dropped_samples_total",
+        "heartstream_capture_rejected_frames_total",
+        "heartstream_device_heart_rate_bpm",
+        "heartstream_device_signal_quality_ratio",
+        "heartstream_devices_active",
+        "heartstream_inference_batch_size_windows",
+        "heartstream_inference_duration_seconds",
+        "heartstream_model_info",
+        "heartstream_mqtt_broker_connected",
+        "heartstream_pipeline_channel_depth_items",
+        "heartstream_pipeline_end_to_end_latency_seconds",
+        "heartstream_pipeline_stage_latency_seconds",
+        "heartstream_segmentation_beats_detected_total",
+    ];
+
+    [Fact]
+    public void Collect_AllInstrumentsUsed_ExportsEveryDocumentedFamilyAndPassesPromtool()
+    {
+        using var exporter = new PrometheusTextExporter();
+        DeviceGauge device = HeartStreamMetrics.Devices.Add("metrics-test-device-1");
+        using IDisposable depth = HeartStreamMetrics.RegisterChannelDepth("metrics-test-stage", () => 17);
+        try
+        {
+            RecordOneOfEach(device);
+            string text = exporter.Collect();
+
+            string[] families = [.. Regex.Matches(text, "^# TYPE (heartstream_\\S+) ", RegexOptions.Multiline).Select(m => m.Groups[1].Value)];
+            Assert.Equal(DocumentedFamilies, families);
+            foreach (string required in new[] { "process_cpu_seconds_total", "process_resident_memory_bytes", "process_start_time_seconds", "dotnet_gc_heap_size_bytes" })
+            {
+                Assert.Contains($"\n{required} ", text, StringComparison.Ordinal);
+            }
+
+            Assert.Contains("heartstream_pipeline_channel_depth_items{stage=\"metrics-test-stage\"} 17\n", text, StringComparison.Ordinal);
+            Assert.Contains("heartstream_device_heart_rate_bpm{device=\"metrics-test-device-1\"} 72\n", text, StringComparison.Ordinal);
+            Assert.Contains("heartstream_model_info{model=\"segmenter\",provider=\"cpu\",version=\"1.2.0\"} 1\n", text, StringComparison.Ordinal);
+            Assert.Matches("heartstream_segmentation_beats_detected_total\\{type=\"s2\"\\} [1-9]", text);
+            Promtool.AssertValid(text);
+        }
+        finally
+        {
+            HeartStreamMetrics.Devices.Remove(device.DeviceId);
+            HeartStreamMetrics.RemoveModelInfo("segmenter");
+        }
+    }
+
+    [Fact]
+    public void Names_AllFamilies_FollowTheNamingScheme()
+    {
+        foreach (string name in DocumentedFamilies)
+        {
+            Assert.Matches("^heartstream_[a-z]+(_[a-z0-9]+)+$", name);
+        }
+    }
+
+    [Fact]
+    public void Devices_RemovedDevice_DisappearsFromNextScrape()
+    {
+        using var exporter = new PrometheusTextExporter();
+        DeviceGauge device = HeartStreamMetrics.Devices.Add("metrics-test-device-2");
+        device.SetSignalQuality(0.5);
+        Assert.Contains("heartstream_device_signal_quality_ratio{device=\"metrics-test-device-2\"} 0.5\n", exporter.Collect(), StringComparison.Ordinal);
+        Assert.DoesNotContain("heartstream_device_heart_rate_bpm{device=\"metrics-test-device-2\"}", exporter.Collect(), StringComparison.Ordinal);
+
+        Assert.True(HeartStreamMetrics.Devices.Remove("metrics-test-device-2"));
+
+        Assert.DoesNotContain("metrics-test-device-2", exporter.Collect(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DeviceRegistry_FullOrBadValues_ThrowsWithClearMessage()
+    {
+        var registry = new DeviceGaugeRegistry(capacity: 1);
+        DeviceGauge first = registry.Add("a");
+        Assert.Same(first, registry.Add("a"));
+
+        var full = Assert.Throws<InvalidOperationException>(() => registry.Add("b"));
+        Assert.Contains("'b'", full.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => registry.Add("bad\nid"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => first.SetSignalQuality(1.5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => first.SetHeartRate(-3));
+    }
+
+    [Fact]
+    public void RegisterChannelDepth_DuplicateStageThenDispose_ThrowsThenFreesTheName()
+    {
+        using var exporter = new PrometheusTextExporter();
+        IDisposable registration = HeartStreamMetrics.RegisterChannelDepth("metrics-test-dup", () => 3);
+        Assert.Throws<ArgumentException>(() => HeartStreamMetrics.RegisterChannelDepth("metrics-test-dup", () => 4));
+
+        registration.Dispose();
+        Assert.DoesNotContain("metrics-test-dup", exporter.Collect(), StringComparison.Ordinal);
+        HeartStreamMetrics.RegisterChannelDepth("metrics-test-dup", () => 5).Dispose();
+    }
+
+    [Fact]
+    public void RecordMethods_SteadyState_AllocateNothing()
+    {
+        using var exporter = new PrometheusTextExporter();
+        DeviceGauge device = HeartStreamMetrics.Devices.Add("metrics-test-device-3");
+        try
+        {
+            RecordOneOfEach(device);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+            {
+                RecordOneOfEach(device);
+            }
+
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        finally
+        {
+            HeartStreamMetrics.Devices.Remove(device.DeviceId);
+            HeartStreamMetrics.RemoveModelInfo("segmenter");
+        }
+    }
+
+    private static void RecordOneOfEach(DeviceGauge device)
+    {
+        HeartStreamMetrics.AddAudioProcessed(0.02);
+        HeartStreamMetrics.AddDroppedSamples(40, "channel_full");
+        HeartStreamMetrics.AddRejectedFrame("bad_length");
+        HeartStreamMetrics.RecordStageLatency("features", 0.004);
+        HeartStreamMetrics.RecordEndToEndLatency(0.3);
+        HeartStreamMetrics.RecordInference(32, 0.006);
+        HeartStreamMetrics.AddBeat(SoundType.S1);
+        HeartStreamMetrics.AddBeat(SoundType.S2);
+        HeartStreamMetrics.AddAlert("tachycardia", "high");
+        HeartStreamMetrics.SetBrokerConnected(true);
+        HeartStreamMetrics.SetModelInfo("segmenter", "1.2.0", "cpu");
+        device.SetHeartRate(72);
+        device.SetSignalQuality(0.9);
+    }
+}
