@@ -141,7 +141,9 @@ public sealed class HeartRateEstimator
         // Lags beyond half the envelope average too few products to be trusted.
         int maxLag = Math.Min((int)Math.Ceiling(_maxLag) + 1, n / 2);
         double r0 = TensorPrimitives.Dot(x, x) / n;
-        if (!(r0 > 1e-20) || !double.IsFinite(r0))
+        // Constant input leaves only rounding residue after the mean is removed: relative to the mean's size, that is
+        // no periodicity at all.
+        if (!(r0 > 1e-20) || !(r0 > 1e-12 * (double)mean * mean) || !double.IsFinite(r0))
         {
             return false;
         }

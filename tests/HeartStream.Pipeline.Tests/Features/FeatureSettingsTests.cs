@@ -58,5 +58,5 @@ public class FeatureSettingsTests
         Assert.Throws<ArgumentException>(() => new StreamingFeatureExtractor(bad));
     }
 
-    private const string PinnedDefaultHash = "91eec72c0f2d8abb7872515042d9f579a7f9a427d2b3504b93c453ccb0a4d9d7";
+    private const string PinnedDefaultHash = "cb5d81d0ae8e2a8945accfd119d5a0e68e10b852fdde74e1ac056c0211539319";
 }
