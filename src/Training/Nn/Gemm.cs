@@ -1,0 +1,137 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace HeartStream.Training.Nn;
+
+/// <summary>
+/// Single-threaded row-major matrix product C[m,n] (+)= A[m,k]·B[k,n]. The convolution's im2col product is the hot
+/// loop of training; TensorPrimitives has no matrix kernel, and axpy/dot formulations reload C or reduce horizontally
+/// on every call, so a 4x16 register-blocked AVX/FMA micro-kernel is used (scalar tails for odd sizes). Summation
+/// order depends only on the sizes, so results are deterministic.
+/// </summary>
+internal static class Gemm
+{
+    public static unsafe void Multiply(
+        ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
+    {
+        if (a.Length < m * k || b.Length < k * n || c.Length < m * n)
+        {
+            throw new ArgumentException($"Gemm buffers too small for [{m}x{k}]·[{k}x{n}].");
+        }
+
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        fixed (float* pc = c)
+        {
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i + 4 <= m; i += 4)
+                {
+                    int j = 0;
+                    for (; j + 16 <= n; j += 16)
+                    {
+                        Kernel4x16(pa + (i * k), pb + j, pc + (i * n) + j, k, n, accumulate);
+                    }
+
+                    for (; j + 8 <= n; j += 8)
+                    {
+                        Kernel4x8(pa + (i * k), pb + j, pc + (i * n) + j, k, n, accumulate);
+                    }
+
+                    for (int r = i; r < i + 4; r++)
+                    {
+                        ScalarTail(pa + (r * k), pb, pc + (r * n), k, n, j, accumulate);
+                    }
+                }
+            }
+
+            for (; i < m; i++)
+            {
+                ScalarTail(pa + (i * k), pb, pc + (i * n), k, n, 0, accumulate);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Fmadd(Vector256<float> x, Vector256<float> y, Vector256<float> acc) =>
+        Fma.IsSupported ? Fma.MultiplyAdd(x, y, acc) : (x * y) + acc;
+
+    private static unsafe void Kernel4x16(float* a, float* b, float* c, int k, int n, bool accumulate)
+    {
+        Vector256<float> c00, c01, c10, c11, c20, c21, c30, c31;
+        if (accumulate)
+        {
+            c00 = Vector256.Load(c); c01 = Vector256.Load(c + 8);
+            c10 = Vector256.Load(c + n); c11 = Vector256.Load(c + n + 8);
+            c20 = Vector256.Load(c + (2 * n)); c21 = Vector256.Load(c + (2 * n) + 8);
+            c30 = Vector256.Load(c + (3 * n)); c31 = Vector256.Load(c + (3 * n) + 8);
+        }
+        else
+        {
+            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = Vector256<float>.Zero;
+        }
+
+        float* a1 = a + k, a2 = a + (2 * k), a3 = a + (3 * k);
+        for (int p = 0; p < k; p++)
+        {
+            float* bp = b + ((long)p * n);
+            Vector256<float> b0 = Vector256.Load(bp);
+            Vector256<float> b1 = Vector256.Load(bp + 8);
+            Vector256<float> x = Vector256.Create(a[p]);
+            c00 = Fmadd(x, b0, c00); c01 = Fmadd(x, b1, c01);
+            x = Vector256.Create(a1[p]);
+            c10 = Fmadd(x, b0, c10); c11 = Fmadd(x, b1, c11);
+            x = Vector256.Create(a2[p]);
+            c20 = Fmadd(x, b0, c20); c21 = Fmadd(x, b1, c21);
+            x = Vector256.Create(a3[p]);
+            c30 = Fmadd(x, b0, c30); c31 = Fmadd(x, b1, c31);
+        }
+
+        c00.Store(c); c01.Store(c + 8);
+        c10.Store(c + n); c11.Store(c + n + 8);
+        c20.Store(c + (2 * n)); c21.Store(c + (2 * n) + 8);
+        c30.Store(c + (3 * n)); c31.Store(c + (3 * n) + 8);
+    }
+
+    private static unsafe void Kernel4x8(float* a, float* b, float* c, int k, int n, bool accumulate)
+    {
+        Vector256<float> c0, c1, c2, c3;
+        if (accumulate)
+        {
+            c0 = Vector256.Load(c); c1 = Vector256.Load(c + n);
+            c2 = Vector256.Load(c + (2 * n)); c3 = Vector256.Load(c + (3 * n));
+        }
+        else
+        {
+            c0 = c1 = c2 = c3 = Vector256<float>.Zero;
+        }
+
+        float* a1 = a + k, a2 = a + (2 * k), a3 = a + (3 * k);
+        for (int p = 0; p < k; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(b + ((long)p * n));
+            c0 = Fmadd(Vector256.Create(a[p]), b0, c0);
+            c1 = Fmadd(Vector256.Create(a1[p]), b0, c1);
+            c2 = Fmadd(Vector256.Create(a2[p]), b0, c2);
+            c3 = Fmadd(Vector256.Create(a3[p]), b0, c3);
+        }
+
+        c0.Store(c); c1.Store(c + n); c2.Store(c + (2 * n)); c3.Store(c + (3 * n));
+    }
+
+    private static unsafe void ScalarTail(float* aRow, float* b, float* cRow, int k, int n, int jStart, bool accumulate)
+    {
+        for (int j = jStart; j < n; j++)
+        {
+            float s = accumulate ? cRow[j] : 0f;
+            for (int p = 0; p < k; p++)
+            {
+                s = MathF.FusedMultiplyAdd(aRow[p], b[((long)p * n) + j], s);
+            }
+
+            cRow[j] = s;
+        }
+    }
+}
