@@ -100,11 +100,9 @@ public sealed class BatchNorm1d : ILayer
                 double sq = 0;
                 for (int item = 0; item < n; item++)
                 {
-                    foreach (float v in input.Row(item, c))
-                    {
-                        double d = v - mean;
-                        sq += d * d;
-                    }
+                    Span<float> xh = xhat.Row(item, c);
+                    TensorPrimitives.Subtract(input.Row(item, c), (float)mean, xh);
+                    sq += TensorPrimitives.SumOfSquares<float>(xh);
                 }
 
                 double biasedVar = sq / count;
@@ -116,6 +114,10 @@ public sealed class BatchNorm1d : ILayer
             {
                 mean = RunningMean.Value[c];
                 invStd = 1.0 / Math.Sqrt(RunningVar.Value[c] + Epsilon);
+                for (int item = 0; item < n; item++)
+                {
+                    TensorPrimitives.Subtract(input.Row(item, c), (float)mean, xhat.Row(item, c));
+                }
             }
 
             _mean[c] = mean;
@@ -123,12 +125,8 @@ public sealed class BatchNorm1d : ILayer
             float g = Gamma.Value[c], b = Beta.Value[c];
             for (int item = 0; item < n; item++)
             {
-                Span<float> x = input.Row(item, c), xh = xhat.Row(item, c), y = output.Row(item, c);
-                for (int t = 0; t < w; t++)
-                {
-                    xh[t] = (float)((x[t] - mean) * invStd);
-                }
-
+                Span<float> xh = xhat.Row(item, c), y = output.Row(item, c);
+                TensorPrimitives.Multiply(xh, (float)invStd, xh);
                 TensorPrimitives.Multiply(xh, g, y);
                 TensorPrimitives.Add(y, b, y);
             }
@@ -170,11 +168,10 @@ public sealed class BatchNorm1d : ILayer
                 if (training)
                 {
                     // dx = gamma*invStd/M * (M*dy - sum(dy) - xhat*sum(dy*xhat))
-                    double meanDy = sumDy / count, meanDyXhat = sumDyXhat / count;
-                    for (int t = 0; t < w; t++)
-                    {
-                        dx[t] = (float)(scale * (dy[t] - meanDy - (xh[t] * meanDyXhat)));
-                    }
+                    float meanDy = (float)(sumDy / count), meanDyXhat = (float)(sumDyXhat / count);
+                    TensorPrimitives.MultiplyAdd(xh, -meanDyXhat, dy, dx);
+                    TensorPrimitives.Subtract(dx, meanDy, dx);
+                    TensorPrimitives.Multiply(dx, (float)scale, dx);
                 }
                 else
                 {

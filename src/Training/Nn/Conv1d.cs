@@ -12,6 +12,7 @@ public sealed class Conv1d : ILayer
     private readonly Parameter[] _parameters;
     private float[] _col = [];
     private float[] _dcol = [];
+    private float[] _weightGradPartial = [];
     private readonly float[] _weightT;
     private Tensor? _input;
     private Tensor? _output;
@@ -169,37 +170,61 @@ public sealed class Conv1d : ILayer
         }
 
         _gradInput = Tensor.Reuse(_gradInput, n, InChannels, w);
+        int weightSize = OutChannels * rows;
+        if (_weightGradPartial.Length != n * weightSize)
+        {
+            _weightGradPartial = new float[n * weightSize];
+        }
+
         Tensor gradInput = _gradInput;
-        float[] dcol = _dcol, col = _col, wt = _weightT, dy = gradOutput.Data;
+        float[] dcol = _dcol, col = _col, wt = _weightT, dy = gradOutput.Data, partial = _weightGradPartial;
         Parallel.For(0, n, item =>
         {
-            Span<float> itemDcol = dcol.AsSpan(item * colSize, colSize);
-            Gemm.Multiply(wt, dy.AsSpan(item * OutChannels * outW, OutChannels * outW), itemDcol, rows, OutChannels, outW, accumulate: false);
-            Col2Im(itemDcol, outW, gradInput.Data.AsSpan(item * InChannels * w, InChannels * w), w);
+            ReadOnlySpan<float> itemDy = dy.AsSpan(item * OutChannels * outW, OutChannels * outW);
+            Span<float> scratch = dcol.AsSpan(item * colSize, colSize);
+
+            // dW_item = dy · colᵀ, as a plain product against the transposed columns (scratch = colᵀ [outW, rows]).
+            Transpose(col.AsSpan(item * colSize, colSize), rows, outW, scratch);
+            Gemm.Multiply(itemDy, scratch, partial.AsSpan(item * weightSize, weightSize), OutChannels, outW, rows, accumulate: false);
+
+            // dcol = Wᵀ · dy, then scatter back to the input frames.
+            Gemm.Multiply(wt, itemDy, scratch, rows, OutChannels, outW, accumulate: false);
+            Col2Im(scratch, outW, gradInput.Data.AsSpan(item * InChannels * w, InChannels * w), w);
         });
 
-        // Parameter gradients: one output channel per work item, batch summed in order (deterministic).
-        float[] dw = Weight.Grad;
-        float[]? db = Bias?.Grad;
-        Parallel.For(0, OutChannels, co =>
+        // Batch reduction in item order, so the sum does not depend on thread scheduling.
+        for (int item = 0; item < n; item++)
         {
-            Span<float> dwRow = dw.AsSpan(co * rows, rows);
-            for (int item = 0; item < n; item++)
+            TensorPrimitives.Add(Weight.Grad, partial.AsSpan(item * weightSize, weightSize), Weight.Grad);
+        }
+
+        if (Bias is not null)
+        {
+            for (int co = 0; co < OutChannels; co++)
             {
-                ReadOnlySpan<float> dyRow = dy.AsSpan(((item * OutChannels) + co) * outW, outW);
-                ReadOnlySpan<float> itemCol = col.AsSpan(item * colSize, colSize);
-                for (int r = 0; r < rows; r++)
+                double sum = 0;
+                for (int item = 0; item < n; item++)
                 {
-                    dwRow[r] += TensorPrimitives.Dot(dyRow, itemCol.Slice(r * outW, outW));
+                    sum += TensorPrimitives.Sum<float>(dy.AsSpan(((item * OutChannels) + co) * outW, outW));
                 }
 
-                if (db is not null)
-                {
-                    db[co] += TensorPrimitives.Sum(dyRow);
-                }
+                Bias.Grad[co] += (float)sum;
             }
-        });
+        }
+
         return gradInput;
+    }
+
+    private static void Transpose(ReadOnlySpan<float> source, int rows, int cols, Span<float> destination)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<float> row = source.Slice(r * cols, cols);
+            for (int c = 0; c < cols; c++)
+            {
+                destination[(c * rows) + r] = row[c];
+            }
+        }
     }
 
     private void Im2Col(ReadOnlySpan<float> x, int w, Span<float> col, int outW)

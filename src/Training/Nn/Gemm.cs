@@ -12,6 +12,7 @@ namespace HeartStream.Training.Nn;
 /// </summary>
 internal static class Gemm
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Multiply(
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
     {
@@ -58,6 +59,7 @@ internal static class Gemm
     private static Vector256<float> Fmadd(Vector256<float> x, Vector256<float> y, Vector256<float> acc) =>
         Fma.IsSupported ? Fma.MultiplyAdd(x, y, acc) : (x * y) + acc;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel4x16(float* a, float* b, float* c, int k, int n, bool accumulate)
     {
         Vector256<float> c00, c01, c10, c11, c20, c21, c30, c31;
@@ -95,6 +97,7 @@ internal static class Gemm
         c30.Store(c + (3 * n)); c31.Store(c + (3 * n) + 8);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Kernel4x8(float* a, float* b, float* c, int k, int n, bool accumulate)
     {
         Vector256<float> c0, c1, c2, c3;
@@ -121,6 +124,7 @@ internal static class Gemm
         c0.Store(c); c1.Store(c + n); c2.Store(c + (2 * n)); c3.Store(c + (3 * n));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void ScalarTail(float* aRow, float* b, float* cRow, int k, int n, int jStart, bool accumulate)
     {
         for (int j = jStart; j < n; j++)
