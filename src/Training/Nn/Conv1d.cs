@@ -13,6 +13,7 @@ public sealed class Conv1d : ILayer
     private float[] _col = [];
     private float[] _dcol = [];
     private float[] _weightGradPartial = [];
+    private float[] _dyT = [];
     private readonly float[] _weightT;
     private Tensor? _input;
     private Tensor? _output;
@@ -171,31 +172,49 @@ public sealed class Conv1d : ILayer
 
         _gradInput = Tensor.Reuse(_gradInput, n, InChannels, w);
         int weightSize = OutChannels * rows;
+        int dySize = OutChannels * outW;
         if (_weightGradPartial.Length != n * weightSize)
         {
             _weightGradPartial = new float[n * weightSize];
         }
 
+        if (_dyT.Length != n * dySize)
+        {
+            _dyT = new float[n * dySize];
+        }
+
         Tensor gradInput = _gradInput;
-        float[] dcol = _dcol, col = _col, wt = _weightT, dy = gradOutput.Data, partial = _weightGradPartial;
+        float[] dcol = _dcol, col = _col, wt = _weightT, dy = gradOutput.Data, partial = _weightGradPartial, dyT = _dyT;
         Parallel.For(0, n, item =>
         {
-            ReadOnlySpan<float> itemDy = dy.AsSpan(item * OutChannels * outW, OutChannels * outW);
-            Span<float> scratch = dcol.AsSpan(item * colSize, colSize);
+            ReadOnlySpan<float> itemDy = dy.AsSpan(item * dySize, dySize);
 
-            // dW_item = dy · colᵀ, as a plain product against the transposed columns (scratch = colᵀ [outW, rows]).
-            Transpose(col.AsSpan(item * colSize, colSize), rows, outW, scratch);
-            Gemm.Multiply(itemDy, scratch, partial.AsSpan(item * weightSize, weightSize), OutChannels, outW, rows, accumulate: false);
+            // dWᵀ_item [rows, out] = col [rows, outW] · dyᵀ [outW, out]; transposing dy is 5x cheaper than col.
+            Span<float> itemDyT = dyT.AsSpan(item * dySize, dySize);
+            Transpose(itemDy, OutChannels, outW, itemDyT);
+            Gemm.Multiply(col.AsSpan(item * colSize, colSize), itemDyT, partial.AsSpan(item * weightSize, weightSize), rows, outW, OutChannels, accumulate: false);
 
             // dcol = Wᵀ · dy, then scatter back to the input frames.
-            Gemm.Multiply(wt, itemDy, scratch, rows, OutChannels, outW, accumulate: false);
-            Col2Im(scratch, outW, gradInput.Data.AsSpan(item * InChannels * w, InChannels * w), w);
+            Span<float> itemDcol = dcol.AsSpan(item * colSize, colSize);
+            Gemm.Multiply(wt, itemDy, itemDcol, rows, OutChannels, outW, accumulate: false);
+            Col2Im(itemDcol, outW, gradInput.Data.AsSpan(item * InChannels * w, InChannels * w), w);
         });
 
-        // Batch reduction in item order, so the sum does not depend on thread scheduling.
-        for (int item = 0; item < n; item++)
+        // Batch reduction in item order, so the sum does not depend on thread scheduling; then transpose-add.
+        Span<float> total = _weightT;
+        partial.AsSpan(0, weightSize).CopyTo(total);
+        for (int item = 1; item < n; item++)
         {
-            TensorPrimitives.Add(Weight.Grad, partial.AsSpan(item * weightSize, weightSize), Weight.Grad);
+            TensorPrimitives.Add(total, partial.AsSpan(item * weightSize, weightSize), total);
+        }
+
+        float[] dw = Weight.Grad;
+        for (int r = 0; r < rows; r++)
+        {
+            for (int co = 0; co < OutChannels; co++)
+            {
+                dw[(co * rows) + r] += total[(r * OutChannels) + co];
+            }
         }
 
         if (Bias is not null)

@@ -7,11 +7,14 @@ namespace HeartStream.Training.Nn;
 /// <summary>
 /// Single-threaded row-major matrix product C[m,n] (+)= A[m,k]·B[k,n]. The convolution's im2col product is the hot
 /// loop of training; TensorPrimitives has no matrix kernel, and axpy/dot formulations reload C or reduce horizontally
-/// on every call, so a 4x16 register-blocked AVX/FMA micro-kernel is used (scalar tails for odd sizes). Summation
+/// on every call, so a 4x16 register-blocked AVX/FMA micro-kernel over packed column strips of B is used (scalar tails for odd sizes). Summation
 /// order depends only on the sizes, so results are deterministic.
 /// </summary>
 internal static class Gemm
 {
+    [ThreadStatic]
+    private static float[]? t_packed;
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Multiply(
         ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate)
@@ -21,36 +24,63 @@ internal static class Gemm
             throw new ArgumentException($"Gemm buffers too small for [{m}x{k}]·[{k}x{n}].");
         }
 
+        int vectorCols = Vector256.IsHardwareAccelerated ? n / 8 * 8 : 0;
+
+        // Pack B into contiguous k×16 (then k×8) column strips: rows of B are n floats apart, and walking a strip
+        // down rows that far apart thrashes a few L1 sets; packed strips stay in L1 while every row block uses them.
+        float[] packed = t_packed is { } buffer && buffer.Length >= k * vectorCols ? buffer : (t_packed = new float[Math.Max(k * vectorCols, 1024)]);
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
+        fixed (float* pp = packed)
         {
-            int i = 0;
-            if (Vector256.IsHardwareAccelerated)
+            int j = 0;
+            for (; j + 16 <= vectorCols; j += 16)
             {
+                float* strip = pp + ((long)j * k);
+                for (int p = 0; p < k; p++)
+                {
+                    Vector256.Load(pb + ((long)p * n) + j).Store(strip + (p * 16));
+                    Vector256.Load(pb + ((long)p * n) + j + 8).Store(strip + (p * 16) + 8);
+                }
+
+                int i = 0;
                 for (; i + 4 <= m; i += 4)
                 {
-                    int j = 0;
-                    for (; j + 16 <= n; j += 16)
-                    {
-                        Kernel4x16(pa + (i * k), pb + j, pc + (i * n) + j, k, n, accumulate);
-                    }
+                    Kernel4x16(pa + (i * k), strip, pc + (i * n) + j, k, n, accumulate);
+                }
 
-                    for (; j + 8 <= n; j += 8)
-                    {
-                        Kernel4x8(pa + (i * k), pb + j, pc + (i * n) + j, k, n, accumulate);
-                    }
-
-                    for (int r = i; r < i + 4; r++)
-                    {
-                        ScalarTail(pa + (r * k), pb, pc + (r * n), k, n, j, accumulate);
-                    }
+                for (; i < m; i++)
+                {
+                    Kernel1xW(pa + (i * k), strip, 16, pc + (i * n) + j, k, accumulate);
                 }
             }
 
-            for (; i < m; i++)
+            if (j < vectorCols)
             {
-                ScalarTail(pa + (i * k), pb, pc + (i * n), k, n, 0, accumulate);
+                float* strip = pp + ((long)j * k);
+                for (int p = 0; p < k; p++)
+                {
+                    Vector256.Load(pb + ((long)p * n) + j).Store(strip + (p * 8));
+                }
+
+                int i = 0;
+                for (; i + 4 <= m; i += 4)
+                {
+                    Kernel4x8(pa + (i * k), strip, pc + (i * n) + j, k, n, accumulate);
+                }
+
+                for (; i < m; i++)
+                {
+                    Kernel1xW(pa + (i * k), strip, 8, pc + (i * n) + j, k, accumulate);
+                }
+
+                j += 8;
+            }
+
+            for (int i = 0; i < m; i++)
+            {
+                ScalarTail(pa + (i * k), pb, pc + (i * n), k, n, j, accumulate);
             }
         }
     }
@@ -78,7 +108,7 @@ internal static class Gemm
         float* a1 = a + k, a2 = a + (2 * k), a3 = a + (3 * k);
         for (int p = 0; p < k; p++)
         {
-            float* bp = b + ((long)p * n);
+            float* bp = b + (p * 16);
             Vector256<float> b0 = Vector256.Load(bp);
             Vector256<float> b1 = Vector256.Load(bp + 8);
             Vector256<float> x = Vector256.Create(a[p]);
@@ -114,7 +144,7 @@ internal static class Gemm
         float* a1 = a + k, a2 = a + (2 * k), a3 = a + (3 * k);
         for (int p = 0; p < k; p++)
         {
-            Vector256<float> b0 = Vector256.Load(b + ((long)p * n));
+            Vector256<float> b0 = Vector256.Load(b + (p * 8));
             c0 = Fmadd(Vector256.Create(a[p]), b0, c0);
             c1 = Fmadd(Vector256.Create(a1[p]), b0, c1);
             c2 = Fmadd(Vector256.Create(a2[p]), b0, c2);
@@ -122,6 +152,22 @@ internal static class Gemm
         }
 
         c0.Store(c); c1.Store(c + n); c2.Store(c + (2 * n)); c3.Store(c + (3 * n));
+    }
+
+    /// <summary>One row of A against a packed strip of width 16 or 8.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Kernel1xW(float* a, float* strip, int width, float* c, int k, bool accumulate)
+    {
+        for (int h = 0; h < width; h += 8)
+        {
+            Vector256<float> acc = accumulate ? Vector256.Load(c + h) : Vector256<float>.Zero;
+            for (int p = 0; p < k; p++)
+            {
+                acc = Fmadd(Vector256.Create(a[p]), Vector256.Load(strip + (p * width) + h), acc);
+            }
+
+            acc.Store(c + h);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
