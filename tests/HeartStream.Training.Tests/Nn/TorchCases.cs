@@ -75,6 +75,12 @@ internal static class TorchCases
 
     private static void CheckLayer(GradFixture f, ILayer layer, bool training)
     {
+        if (layer.Children.Count > 0)
+        {
+            // Qualified names must be torch's state_dict names, so the exporter and checkpoints line up.
+            Assert.Equal(f.ParamOrder, ModelState.NamedParameters(layer).Select(kv => kv.Key));
+        }
+
         f.LoadInto(layer);
         Tensor y = layer.Forward(f.Tensor("x"), training);
         Assert.Equal(f.ShapeOf("y"), y.Shape);
@@ -127,6 +133,8 @@ internal static class TorchCases
         var model = new Sequential(
             new Conv1d(4, 8, 5, rng, padding: Conv1d.SamePadding), new BatchNorm1d(8), new Relu(),
             new Conv1d(8, 3, 3, rng, padding: 1));
+        Assert.Equal(f.ParamOrder, ModelState.NamedParameters(model).Select(kv => kv.Key));
+        Assert.Equal(f.BufferNames, ModelState.NamedBuffers(model).Select(kv => kv.Key));
         f.LoadInto(model);
         var loss = new CrossEntropyLoss([.. f.Raw("weights").Select(v => (float)v)]);
         Tensor y = model.Forward(f.Tensor("x"), training: true);
