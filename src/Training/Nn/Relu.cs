@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace HeartStream.Training.Nn;
 
@@ -35,7 +37,21 @@ public sealed class Relu : ILayer
 
         _gradInput = Tensor.Reuse(_gradInput, output.Shape);
         float[] y = output.Data, dy = gradOutput.Data, dx = _gradInput.Data;
-        for (int i = 0; i < dx.Length; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ReadOnlySpan<Vector<float>> yv = MemoryMarshal.Cast<float, Vector<float>>(y.AsSpan());
+            ReadOnlySpan<Vector<float>> dyv = MemoryMarshal.Cast<float, Vector<float>>(dy.AsSpan());
+            Span<Vector<float>> dxv = MemoryMarshal.Cast<float, Vector<float>>(dx.AsSpan());
+            for (int v = 0; v < dxv.Length; v++)
+            {
+                dxv[v] = Vector.ConditionalSelect(Vector.GreaterThan(yv[v], Vector<float>.Zero), dyv[v], Vector<float>.Zero);
+            }
+
+            i = dxv.Length * Vector<float>.Count;
+        }
+
+        for (; i < dx.Length; i++)
         {
             dx[i] = y[i] > 0f ? dy[i] : 0f;
         }
