@@ -6,4 +6,5 @@ root.Subcommands.Add(AnalyzeCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
 return await root.Parse(args).InvokeAsync();
