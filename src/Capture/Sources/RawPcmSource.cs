@@ -49,6 +49,9 @@ public sealed class RawPcmSource : IAudioSource
 
     public string DeviceId { get; }
 
+    /// <summary>A capture device or pipe runs on its own clock.</summary>
+    public bool IsLive => true;
+
     public int SampleRate => _opened ? _rate : 0;
 
     public ValueTask<int> OpenAsync(CancellationToken cancellationToken = default)

@@ -37,6 +37,9 @@ public sealed class WavFileSource : IAudioSource
 
     public string DeviceId { get; }
 
+    /// <summary>Paced replays are live (they never wait); speed 0 waits for the reader.</summary>
+    public bool IsLive => _options.Speed > 0;
+
     public int SampleRate { get; private set; }
 
     /// <summary>The file replayed.</summary>

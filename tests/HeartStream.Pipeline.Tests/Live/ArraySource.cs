@@ -6,12 +6,14 @@ namespace HeartStream.Pipeline.Tests.Live;
 /// Test source over an array: returns chunks of the sizes given (cycled), optionally fails after some samples,
 /// optionally blocks at the end (until cancelled) like a live device that keeps its connection open.
 /// </summary>
-internal sealed class ArraySource(string deviceId, float[] samples, int sampleRate, int[] chunkSizes, long failAfter = long.MaxValue, bool blockAtEnd = false) : IAudioSource
+internal sealed class ArraySource(string deviceId, float[] samples, int sampleRate, int[] chunkSizes, long failAfter = long.MaxValue, bool blockAtEnd = false, bool isLive = false) : IAudioSource
 {
     private int _position;
     private int _chunk;
 
     public string DeviceId => deviceId;
+
+    public bool IsLive => isLive;
 
     public int SampleRate { get; private set; }
 

@@ -116,7 +116,7 @@ public sealed class LivePipelineTests
         await using var pipeline = new LivePipeline(options, analyzers, [sink]);
         pipeline.Start();
         const int total = Rate * 600;
-        var source = new ArraySource("a", ArraySource.Noise(total), Rate, [200]);
+        var source = new ArraySource("a", ArraySource.Noise(total), Rate, [200], isLive: true);
         pipeline.AddDevice(source);
 
         await source.Exhausted.Task.WaitAsync(s_hang); // the device produced everything while the sink was stuck

@@ -15,14 +15,14 @@ public sealed class VitalsTrackerTests
         Assert.True(tracker.TryNext(12, out double time, out double? bpm, out double? cv, out double quality, out int beats));
         Assert.Equal(1.0, time);
         Assert.Null(bpm); // one S1 by t = 1 s
-        Advance(tracker, 10);
+        Advance(tracker, 9);
         Assert.True(tracker.TryNext(12, out time, out bpm, out cv, out quality, out beats));
 
         Assert.Equal(11.0, time);
         Assert.Equal(75.0, bpm!.Value, 6);
         Assert.Equal(0.0, cv!.Value, 6);
         Assert.True(quality > 0.9, $"quality {quality}");
-        Assert.Equal(13, beats);
+        Assert.Equal(12, beats); // S1 centres 1.65 .. 10.45 s (every 0.8 s) in the window 1 .. 11 s
     }
 
     [Fact]
