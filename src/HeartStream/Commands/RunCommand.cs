@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using HeartStream.Pipeline.Live;
 using HeartStream.Service;
+using Microsoft.Extensions.FileSystemGlobbing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -94,7 +95,7 @@ internal static class RunCommand
             }
 
             string root = Path.GetDirectoryName(Path.GetFullPath(pattern.Split('*', '?')[0] + "x")) ?? ".";
-            var matcher = new Microsoft.Extensions.FileSystemGlobbing.Matcher();
+            var matcher = new Matcher();
             string relative = Path.GetRelativePath(root, Path.GetFullPath(pattern).Replace("*", "__STAR__", StringComparison.Ordinal).Replace("?", "__Q__", StringComparison.Ordinal))
                 .Replace("__STAR__", "*", StringComparison.Ordinal).Replace("__Q__", "?", StringComparison.Ordinal);
             matcher.AddInclude(relative);
