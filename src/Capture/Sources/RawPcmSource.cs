@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace HeartStream.Capture.Sources;
@@ -61,6 +62,7 @@ public sealed class RawPcmSource : IAudioSource
         return ValueTask.FromResult(_rate);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // a suspended read reuses its state box: no allocation per chunk
     public async ValueTask<int> ReadAsync(Memory<float> buffer, CancellationToken cancellationToken = default)
     {
         if (!_opened)

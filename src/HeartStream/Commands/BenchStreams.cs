@@ -21,12 +21,16 @@ internal static class BenchStreams
         var seconds = new Option<double>("--seconds") { Description = "Wall seconds to stream.", DefaultValueFactory = _ => 20 };
         var data = new Option<DirectoryInfo?>("--data") { Description = "Folder searched recursively for .wav files (default: samples/ of the repository)." };
         var speed = new Option<double>("--speed") { Description = "Replay speed of every device (1 = real time).", DefaultValueFactory = _ => 1 };
-        var command = new Command("streams", "Measure the live pipeline with many simulated devices.") { count, seconds, data, speed };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(count), parse.GetValue(seconds), parse.GetValue(data), parse.GetValue(speed)));
+        var lookahead = new Option<double>("--lookahead") { Description = "Streaming decoder look-ahead in seconds (0 = default).", DefaultValueFactory = _ => 0 };
+        var step = new Option<double>("--step") { Description = "Streaming decoder step in seconds (0 = default).", DefaultValueFactory = _ => 0 };
+        var command = new Command("streams", "Measure the live pipeline with many simulated devices.") { count, seconds, data, speed, lookahead, step };
+        command.SetAction((parse, ct) => RunAsync(
+            parse.GetValue(count), parse.GetValue(seconds), parse.GetValue(data), parse.GetValue(speed),
+            new LivePipelineOptions { DecoderLookaheadSeconds = parse.GetValue(lookahead), DecoderStepSeconds = parse.GetValue(step) }));
         return command;
     }
 
-    private static async Task<int> RunAsync(int count, double seconds, DirectoryInfo? data, double speed)
+    private static async Task<int> RunAsync(int count, double seconds, DirectoryInfo? data, double speed, LivePipelineOptions options)
     {
         if (count < 1 || !(seconds > 0) || !(speed > 0))
         {
@@ -49,10 +53,16 @@ internal static class BenchStreams
             return 2;
         }
 
-        SegmentationAnalyzerFactory analyzers = SegmentationAnalyzerFactory.Load(DefaultPaths.BaselineParameters);
+        IReadOnlyList<string> invalid = options.Validate();
+        if (invalid.Count > 0)
+        {
+            await Console.Error.WriteLineAsync("error: " + string.Join(" ", invalid)).ConfigureAwait(false);
+            return 2;
+        }
+
+        SegmentationAnalyzerFactory analyzers = SegmentationAnalyzerFactory.Load(DefaultPaths.BaselineParameters, options);
         await WarmUpAsync(analyzers, files[0]).ConfigureAwait(false);
 
-        var options = new LivePipelineOptions();
         var latency = new LatencySink();
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -77,7 +87,12 @@ internal static class BenchStreams
             pipeline.AddDevice(new WavFileSource(files[i % files.Length], $"sim-{i:D4}", replay));
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(seconds)).ConfigureAwait(false);
+        // Steady-state allocation: from a quarter of the run (every device set up and streaming) to the end.
+        double settle = seconds / 4;
+        await Task.Delay(TimeSpan.FromSeconds(settle)).ConfigureAwait(false);
+        long allocatedSettled = GC.GetTotalAllocatedBytes(precise: true);
+        double analysedSettled = pipeline.AnalysedSeconds;
+        await Task.Delay(TimeSpan.FromSeconds(seconds - settle)).ConfigureAwait(false);
         double streamed = wall.Elapsed.TotalSeconds;
         double analysedAtEnd = pipeline.AnalysedSeconds;
         self.Refresh();
@@ -89,17 +104,18 @@ internal static class BenchStreams
 
         double cpu = (cpuStreaming - cpuBefore).TotalSeconds;
         double expected = count * speed * streamed;
-        double frames = analysedAtEnd * AnalysisRate.FrameRate;
+        double steadyFrames = (analysedAtEnd - analysedSettled) * AnalysisRate.FrameRate;
         double p50 = latency.Percentile(0.50);
         double p99 = latency.Percentile(0.99);
         bool keepsUp = analysedAtEnd >= 0.95 * count * speed * (streamed - 0.2) && pipeline.DroppedSamples == 0 && p99 <= 2.5;
         Console.WriteLine($"devices             {count} (from {files.Length} recordings, looped, speed {speed:0.##})");
         Console.WriteLine($"streamed            {streamed:0.0} s wall, {analysedAtEnd:0} device-s analysed of {expected:0} offered");
         Console.WriteLine($"throughput          {analysedAtEnd / streamed:0.0} device-s per wall-s");
+        Console.WriteLine($"decoder             look-ahead {analyzers.DecoderOptions.LookaheadSeconds:0.##} s, step {analyzers.DecoderOptions.StepSeconds:0.##} s, bound from a sound's end {analyzers.MaxLatencySeconds(2000):0.00} s at 2 kHz, {analyzers.MaxLatencySeconds(4000):0.00} s at 4 kHz");
         Console.WriteLine($"latency             p50 {p50:0.000} s, p99 {p99:0.000} s ({latency.Count} beats)");
         Console.WriteLine($"cpu                 {cpu / streamed:0.00} cores ({cpu:0.0} s CPU over {streamed:0.0} s; {Environment.ProcessorCount} logical cores)");
         Console.WriteLine($"memory              {workingSetStreaming / 1048576.0:0} MB working set, {(workingSetStreaming - workingSetBefore) / 1048576.0 / count:0.000} MB per stream");
-        Console.WriteLine($"allocated           {(allocatedStreaming - allocatedBefore) / Math.Max(1, frames):0.0} bytes per analysis frame (whole process, events included)");
+        Console.WriteLine($"allocated           {(allocatedStreaming - allocatedSettled) / Math.Max(1, steadyFrames):0.0} bytes per analysis frame in steady state (whole process: events, timers, channel waits; set-up {(allocatedSettled - allocatedBefore) / 1048576.0 / count:0.00} MB per stream)");
         Console.WriteLine($"dropped             {pipeline.DroppedSamples} samples at capture");
         Console.WriteLine($"keeps up            {(keepsUp ? "yes" : "no")} (≥ 95% of offered audio analysed, nothing dropped, p99 ≤ 2.5 s)");
         return 0;

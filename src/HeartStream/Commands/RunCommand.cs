@@ -61,7 +61,7 @@ internal static class RunCommand
         {
             LivePipelineOptions options = sp.GetRequiredService<IOptions<LivePipelineOptions>>().Value;
             string path = string.IsNullOrEmpty(options.SegmenterParameters) ? DefaultPaths.BaselineParameters : options.SegmenterParameters;
-            return SegmentationAnalyzerFactory.Load(path);
+            return SegmentationAnalyzerFactory.Load(path, options);
         });
         try
         {

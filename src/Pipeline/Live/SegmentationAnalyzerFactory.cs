@@ -20,8 +20,29 @@ public sealed class SegmentationAnalyzerFactory : IDeviceAnalyzerFactory
         _options = options;
     }
 
-    /// <summary>Loads the parameters from a JSON file (e.g. models/baseline/segmenter.json).</summary>
-    public static SegmentationAnalyzerFactory Load(string path) => new(SegmenterParameters.Load(path));
+    /// <summary>Loads the parameters from a JSON file (e.g. models/baseline/segmenter.json); decoder settings from the options.</summary>
+    public static SegmentationAnalyzerFactory Load(string path, LivePipelineOptions? options = null)
+    {
+        StreamingDecoderOptions decoder = StreamingDecoderOptions.Default;
+        if (options is not null && options.DecoderLookaheadSeconds > 0)
+        {
+            decoder = decoder with { LookaheadSeconds = options.DecoderLookaheadSeconds };
+        }
+
+        if (options is not null && options.DecoderStepSeconds > 0)
+        {
+            decoder = decoder with { StepSeconds = options.DecoderStepSeconds };
+        }
+
+        decoder.Validate();
+        return new SegmentationAnalyzerFactory(SegmenterParameters.Load(path), decoder);
+    }
+
+    /// <summary>The decoder settings every analyzer gets.</summary>
+    public StreamingDecoderOptions DecoderOptions => _options ?? StreamingDecoderOptions.Default;
+
+    /// <summary>Upper bound of the time from a sound's end to its emission at a given input rate (session latency).</summary>
+    public double MaxLatencySeconds(int sampleRate) => new StreamingSegmentationSession(_parameters, sampleRate, _options).MaxLatencySeconds;
 
     public IDeviceAnalyzer Create(string deviceId, int sampleRate) => new SegmentationSessionAnalyzer(_parameters, sampleRate, _options);
 }
