@@ -34,6 +34,7 @@ public sealed class MosquittoClient : IAsyncDisposable
     private long _received;
     private long _connects;
     private long _callbackFaults;
+    private string? _lastLogError;
 
     public MosquittoClient(MqttClientOptions options)
     {
@@ -149,7 +150,15 @@ public sealed class MosquittoClient : IAsyncDisposable
                 _loopStarted = true;
             }
 
-            await completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await completion.Task.WaitAsync(_options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException e)
+            {
+                throw new MosquittoException(
+                    $"No CONNACK from {_options.Host}:{_options.Port} within {_options.ConnectTimeout}{DescribeLastLogError()}.", e);
+            }
         }
         catch
         {
@@ -403,6 +412,7 @@ public sealed class MosquittoClient : IAsyncDisposable
         MosquittoNative.PublishV5CallbackSet(_handle, &OnPublishNative);
         MosquittoNative.MessageV5CallbackSet(_handle, &OnMessageNative);
         MosquittoNative.SubscribeV5CallbackSet(_handle, &OnSubscribeNative);
+        MosquittoNative.LogCallbackSet(_handle, &OnLogNative);
     }
 
     private static int InitLibrary()
@@ -439,6 +449,12 @@ public sealed class MosquittoClient : IAsyncDisposable
         {
             throw new MosquittoException(operation, rc);
         }
+    }
+
+    private string DescribeLastLogError()
+    {
+        string? error = Volatile.Read(ref _lastLogError);
+        return error is null ? string.Empty : $" (libmosquitto: {error})";
     }
 
     private static string DescribeReason(int code) =>
@@ -549,6 +565,42 @@ public sealed class MosquittoClient : IAsyncDisposable
                 Interlocked.Increment(ref client._callbackFaults);
             }
         }
+    }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static unsafe void OnLogNative(nint mosq, nint userData, int level, byte* text)
+    {
+        MosquittoClient? client = FromUserData(userData);
+        try
+        {
+            if (client is not null && level == MosquittoNative.LogError)
+            {
+                client.OnLogError(Marshal.PtrToStringUTF8((nint)text) ?? "unknown error");
+            }
+        }
+#pragma warning disable CA1031 // Nothing may propagate into native code; the fault is counted instead.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            if (client is not null)
+            {
+                Interlocked.Increment(ref client._callbackFaults);
+            }
+        }
+    }
+
+    private void OnLogError(string text)
+    {
+        // libmosquitto reports a failed TLS handshake only here, and its network thread then ends without a
+        // connect or disconnect callback: fail a pending ConnectAsync now instead of at its timeout.
+        Volatile.Write(ref _lastLogError, text);
+        TaskCompletionSource? completion;
+        lock (_gate)
+        {
+            completion = _connectCompletion;
+        }
+
+        completion?.TrySetException(new MosquittoException($"Connecting to {_options.Host}:{_options.Port} failed: {text}."));
     }
 
     private void OnConnect(int rc, bool sessionPresent)

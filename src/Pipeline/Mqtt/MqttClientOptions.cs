@@ -39,6 +39,9 @@ public sealed class MqttClientOptions
 
     public MqttWill? Will { get; set; }
 
+    /// <summary>How long <see cref="MosquittoClient.ConnectAsync"/> waits for the broker's CONNACK.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     public TimeSpan ReconnectDelayMin { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan ReconnectDelayMax { get; set; } = TimeSpan.FromSeconds(30);
@@ -105,6 +108,11 @@ public sealed class MqttClientOptions
             throw new ArgumentException(
                 $"MqttClientOptions.ReconnectDelayMin/Max must satisfy 1 s <= min <= max <= 1 h, got {ReconnectDelayMin} and {ReconnectDelayMax}.",
                 nameof(ReconnectDelayMin));
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero || ConnectTimeout > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException($"MqttClientOptions.ConnectTimeout must be within (0, 10 min], got {ConnectTimeout}.", nameof(ConnectTimeout));
         }
 
         if (MaxQueuedMessages is < 1 or > 65000)

@@ -23,6 +23,9 @@ internal static unsafe partial class MosquittoNative
     internal const int ErrMalformedUtf8 = 18;
     internal const int ErrOversizePacket = 25;
 
+    // MOSQ_LOG_ERR: level of libmosquitto's own error log lines (e.g. OpenSSL handshake failures).
+    internal const int LogError = 0x08;
+
     // enum mosq_opt_t
     internal const int OptProtocolVersion = 1;
 
@@ -114,6 +117,10 @@ internal static unsafe partial class MosquittoNative
     // void (*on_subscribe)(struct mosquitto *, void *obj, int mid, int qos_count, const int *granted_qos, const mosquitto_property *)
     [LibraryImport(Library, EntryPoint = "mosquitto_subscribe_v5_callback_set")]
     internal static partial void SubscribeV5CallbackSet(nint mosq, delegate* unmanaged[Cdecl]<nint, nint, int, int, int*, nint, void> callback);
+
+    // void (*on_log)(struct mosquitto *, void *obj, int level, const char *str)
+    [LibraryImport(Library, EntryPoint = "mosquitto_log_callback_set")]
+    internal static partial void LogCallbackSet(nint mosq, delegate* unmanaged[Cdecl]<nint, nint, int, byte*, void> callback);
 
     /// <summary>mosquitto_strerror as a managed string (the native text is static and never freed).</summary>
     internal static string ErrorText(int errorCode) => Marshal.PtrToStringUTF8(StrError(errorCode)) ?? $"mosquitto error {errorCode}";
