@@ -158,6 +158,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
         }
 
         config.AppendLine(CultureInfo.InvariantCulture, $"allow_anonymous {(_options.AllowAnonymous ? "true" : "false")}");
+        config.AppendLine(CultureInfo.InvariantCulture, $"max_queued_messages {_options.MaxQueuedMessages}");
         if (_options.Persistence)
         {
             config.AppendLine("persistence true");

@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using HeartStream.Pipeline.Mqtt;
+using Xunit.Abstractions;
 
 namespace HeartStream.IntegrationTests.Mqtt;
 
 /// <summary>MosquittoClient against a real mosquitto broker on loopback (Debian package, started per test).</summary>
-public sealed class MosquittoClientTests : IAsyncLifetime
+public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private MosquittoBroker _broker = null!;
     private readonly List<MosquittoClient> _clients = [];
@@ -50,6 +51,29 @@ public sealed class MosquittoClientTests : IAsyncLifetime
         Assert.Equal(1, publisher.AckedCount);
         Assert.Equal(0, publisher.PendingCount);
         Assert.True(publisher.IsConnected);
+    }
+
+    [Fact]
+    public async Task TryPublish_5000Qos1Burst_AllAckedAndReceivedInOrder()
+    {
+        const int count = 5000;
+        MosquittoClient subscriber = await ConnectAsync("sub");
+        MessageCollector inbox = new(subscriber);
+        await subscriber.SubscribeAsync("burst", 1);
+        MosquittoClient publisher = await ConnectAsync("pub");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        for (int i = 0; i < count; i++)
+        {
+            Assert.True(publisher.TryPublish("burst", Number(i), 1, false, out _));
+        }
+
+        await inbox.WaitUntilAsync(m => m.Count >= count, "the burst");
+        await publisher.PublishAsync("burst-barrier", ReadOnlyMemory<byte>.Empty, 1, false);
+        output.WriteLine($"{count} QoS-1 messages publisher->broker->subscriber in {clock.Elapsed.TotalMilliseconds:F0} ms ({count / clock.Elapsed.TotalSeconds:F0} msg/s)");
+        Assert.Equal(Enumerable.Range(0, count), inbox.Messages.Select(m => int.Parse(Encoding.ASCII.GetString(m.Payload.Span), CultureInfo.InvariantCulture)));
+        Assert.Equal(count + 1, publisher.AckedCount);
+        Assert.Equal(0, publisher.PendingCount);
     }
 
     [Fact]
