@@ -46,12 +46,23 @@ internal static class EvalCommand
             return 2;
         }
 
-        SegmenterParameters parameters = SegmenterParameters.Load(parametersFile?.FullName ?? DefaultPaths.BaselineParameters);
         double tolerance = toleranceMs / 1000.0;
         SplitPart? part = split switch { "train" => SplitPart.Train, "val" => SplitPart.Val, "test" => SplitPart.Test, _ => null };
-        IReadOnlyList<SegmentationBenchmarkCase> cases = dataset == "pascal"
-            ? SegmentationCases.Pascal(data.FullName, tolerance)
-            : SegmentationCases.CirCor(data.FullName, part);
+        SegmenterParameters parameters;
+        IReadOnlyList<SegmentationBenchmarkCase> cases;
+        try
+        {
+            parameters = SegmenterParameters.Load(parametersFile?.FullName ?? DefaultPaths.BaselineParameters);
+            cases = dataset == "pascal"
+                ? SegmentationCases.Pascal(data.FullName, tolerance)
+                : SegmentationCases.CirCor(data.FullName, part);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            // A data folder without the data set, or a malformed table: say which and stop, no stack trace.
+            Console.Error.WriteLine($"error: cannot read the {dataset} data set under {data.FullName}: {e.Message}");
+            return 2;
+        }
         var failures = new List<string>();
         EvaluationReport report = SegmentationEvaluator.Evaluate(cases, () => new RecordingAnalyzer(parameters), tolerance, failures: failures);
         foreach (string f in failures)

@@ -99,11 +99,34 @@ public sealed class RecordingAnalyzer
         var states = new HeartState[frames];
         var sounds = new List<HeartSound>();
         HeartRateEstimate hr = _segmenter.Segment(features, channels, envelope, _parameters, states, sounds);
+        ClampToRecording(sounds, duration);
         if (hr.Confidence <= 0)
         {
             warnings.Add("no periodicity found in the envelope; heart rate is a fallback and the sounds are unreliable");
         }
 
         return new RecordingAnalysis(AnalysisStatus.Ok, duration, sampleRate, signal, sounds, hr, warnings);
+    }
+
+    /// <summary>
+    /// The trained sound offset shifts every sound by a few milliseconds, so a sound cut by the start (or end) of the
+    /// recording could begin before 0 (or end after the last sample); report only the part inside the recording.
+    /// </summary>
+    private static void ClampToRecording(List<HeartSound> sounds, double duration)
+    {
+        for (int i = sounds.Count - 1; i >= 0; i--)
+        {
+            HeartSound s = sounds[i];
+            double start = Math.Max(0, s.StartSeconds);
+            double end = Math.Min(duration, s.EndSeconds);
+            if (end <= start)
+            {
+                sounds.RemoveAt(i);
+            }
+            else if (start != s.StartSeconds || end != s.EndSeconds)
+            {
+                sounds[i] = s with { StartSeconds = start, EndSeconds = end };
+            }
+        }
     }
 }
