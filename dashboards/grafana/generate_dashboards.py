@@ -108,12 +108,17 @@ def variables(extra=()):
     ]}
 
 
-def query_variable(name, label, definition):
-    # No custom allValue: "All" becomes a regex of the values found, i.e. HeartStream instances only.
-    return {"name": name, "label": label, "type": "query", "datasource": DS, "definition": definition,
+def query_variable(name, label, definition, all_value=None):
+    # Without a custom allValue "All" becomes a regex of the values found: for instance that keeps generic metrics
+    # (process_*, up) to HeartStream targets. Device labels exist only on HeartStream's gauges, so ".*" is safe
+    # there and keeps the regex short for a fleet of up to 1024 devices.
+    variable = {"name": name, "label": label, "type": "query", "datasource": DS, "definition": definition,
             "query": {"query": definition, "refId": "PrometheusVariableQueryEditor-VariableQuery"},
             "current": {"selected": True, "text": ["All"], "value": ["$__all"]},
             "hide": 0, "includeAll": True, "multi": True, "options": [], "refresh": 2, "regex": "", "sort": 1}
+    if all_value is not None:
+        variable["allValue"] = all_value
+    return variable
 
 
 def dashboard(uid, title, description, layout, templating):
@@ -211,7 +216,7 @@ def fleet():
              "options": {"showHeader": True, "cellHeight": "sm"}}
     layout.add(worst, 24, 8)
     device = query_variable("device", "Device",
-                            'label_values(heartstream_device_signal_quality_ratio{instance=~"$instance"}, device)')
+                            'label_values(heartstream_device_signal_quality_ratio{instance=~"$instance"}, device)', all_value=".*")
     return dashboard("heartstream-fleet", "HeartStream / Fleet",
                      "Devices streaming to HeartStream: how many, their heart rate and signal quality, beats and "
                      "alerts. Metrics: docs/metrics.md.", layout, variables([device]))

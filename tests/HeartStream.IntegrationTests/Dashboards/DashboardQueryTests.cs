@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using HeartStream.Hosting;
 using HeartStream.Pipeline.Telemetry;
+using Xunit.Abstractions;
 
 namespace HeartStream.IntegrationTests.Dashboards;
 
@@ -12,7 +13,7 @@ namespace HeartStream.IntegrationTests.Dashboards;
 /// not by the pipeline analysing recordings. Each panel and variable query must parse and return data; the alert
 /// rules are loaded too and must evaluate without error. Waits are bounded; Prometheus is killed in all cases.
 /// </summary>
-public sealed class DashboardQueryTests
+public sealed class DashboardQueryTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(45);
 
@@ -46,8 +47,10 @@ public sealed class DashboardQueryTests
             + string.Join('\n', missing.Select(m => $"- {m.Key}\n  as run: {DashboardFiles.Instantiate(m.Key.Expression)}\n  last answer: {m.Value}"))
             + "\nPrometheus log:\n" + string.Join('\n', prometheus.Log));
 
+        output.WriteLine($"all {queries.Count} dashboard queries returned data after {clock.Elapsed.TotalSeconds:F1} s (synthetic traffic, 1 s scrapes)");
         string rules = await WaitForRulesEvaluatedAsync(prometheus, clock);
         Assert.True(rules.Length == 0, $"alert rules did not all evaluate cleanly within {Deadline.TotalSeconds} s:\n{rules}");
+        output.WriteLine($"all {DashboardFiles.RuleQueries().Count} alert rules evaluated cleanly after {clock.Elapsed.TotalSeconds:F1} s");
         Assert.DoesNotContain(prometheus.Log, line => line.Contains("level=error", StringComparison.Ordinal));
     }
 
