@@ -12,8 +12,8 @@ public static class AlertMessages
         ArgumentNullException.ThrowIfNull(evidence);
         string what = type switch
         {
-            AlertType.Tachycardia => F($"Tachycardia: heart rate {Num(evidence.HeartRateBpm, "0")} bpm (limit > {profile.TachycardiaRaiseBpm} bpm, {profile.Name})"),
-            AlertType.Bradycardia => F($"Bradycardia: heart rate {Num(evidence.HeartRateBpm, "0")} bpm (limit < {profile.BradycardiaRaiseBpm} bpm, {profile.Name})"),
+            AlertType.Tachycardia => F($"Tachycardia: heart rate {Num(evidence.HeartRateBpm, "0")} bpm, above the {profile.Name} limit of {profile.TachycardiaRaiseBpm} bpm"),
+            AlertType.Bradycardia => F($"Bradycardia: heart rate {Num(evidence.HeartRateBpm, "0")} bpm, below the {profile.Name} limit of {profile.BradycardiaRaiseBpm} bpm"),
             AlertType.IrregularRhythm => F($"Irregular rhythm / suspected extrasystoles: interval variation {Num(evidence.IntervalIrregularity, "0.00")}, extrasystole probability {Num(evidence.Probability, "0.00")}"),
             AlertType.SuspectedMurmur => F($"Suspected murmur: probability {Num(evidence.Probability, "0.00")}"),
             AlertType.AbnormalHeartSound => F($"Abnormal heart sound: probability {Num(evidence.Probability, "0.00")}"),

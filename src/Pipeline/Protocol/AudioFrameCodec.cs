@@ -171,7 +171,7 @@ public static class AudioFrameCodec
                     throw new ArgumentException($"Sample {i} is not finite ({s}).", nameof(samples));
                 }
 
-                short v = (short)Math.Clamp(MathF.Round(s * 32767f), short.MinValue, short.MaxValue);
+                short v = (short)Math.Clamp(MathF.Round(s * 32768f), short.MinValue, short.MaxValue);
                 BinaryPrimitives.WriteInt16LittleEndian(body[(2 * i)..], v);
             }
         }

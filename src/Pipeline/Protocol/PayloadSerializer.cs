@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 
@@ -7,7 +8,7 @@ namespace HeartStream.Pipeline.Protocol;
 
 /// <summary>
 /// Serialises payloads into one reused buffer and writer, so steady-state publishing allocates only the payload
-/// objects themselves. The returned memory is valid until the next call. Not thread-safe: one per publisher.
+/// objects themselves. Escaping is relaxed (payloads are MQTT, never embedded in HTML), so text stays readable. The returned memory is valid until the next call. Not thread-safe: one per publisher.
 /// </summary>
 public sealed class PayloadSerializer : IDisposable
 {
@@ -17,7 +18,7 @@ public sealed class PayloadSerializer : IDisposable
     /// <summary>Creates a serialiser writing compact JSON.</summary>
     public PayloadSerializer()
     {
-        _writer = new Utf8JsonWriter(_buffer);
+        _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     /// <summary>Serialises <paramref name="value"/>; the bytes stay valid until the next call.</summary>
@@ -36,7 +37,7 @@ public sealed class PayloadSerializer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
         var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented, NewLine = "\n" }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented, NewLine = "\n", Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             JsonSerializer.Serialize(writer, value, typeInfo);
         }
