@@ -13,20 +13,28 @@ public sealed record StreamingDecoderOptions
     /// <summary>Longest look-ahead accepted: the live service promises sounds within about two seconds.</summary>
     public const double MaxLookaheadSeconds = 2.0;
 
-    /// <summary>The tuned defaults (see docs in the report of the streaming work: F1 against offline and CPU cost).</summary>
+    /// <summary>
+    /// The tuned defaults. CirCor test split (74 recordings, F1 at 60 ms): 0.901 against the annotations live vs 0.907
+    /// offline, 0.894 against the offline sounds. Steady-state decoder cost about 220k frames per CPU-second (the
+    /// heart-rate choice over 30 s, every 10 s, dominates; every 2 s would cost 4x for no measured gain). A 1 s step
+    /// beats 0.5 s on agreement (sounds get 2–3 s of look-ahead instead of 2–2.5 s) at half the cost.
+    /// </summary>
     public static StreamingDecoderOptions Default { get; } = new();
 
     /// <summary>Frames decoded per step, in seconds (the window ending at the newest frame).</summary>
     public double HistorySeconds { get; init; } = 8.0;
 
     /// <summary>How often the window is re-decoded, in seconds of new frames.</summary>
-    public double StepSeconds { get; init; } = 0.5;
+    public double StepSeconds { get; init; } = 1.0;
 
     /// <summary>A sound is final once its end lies this far behind the newest frame (at most 2 s).</summary>
     public double LookaheadSeconds { get; init; } = 2.0;
 
-    /// <summary>How often the heart rate is re-chosen (HSMM path score over candidates), in seconds of new frames.</summary>
-    public double HeartRateIntervalSeconds { get; init; } = 2.0;
+    /// <summary>
+    /// How often the heart rate is re-chosen (HSMM path score over candidates), in seconds of new frames, once the
+    /// heart-rate window is full; before that it is re-chosen at every step.
+    /// </summary>
+    public double HeartRateIntervalSeconds { get; init; } = 10.0;
 
     /// <summary>
     /// Frames the heart rate is chosen over, in seconds (the window ending at the newest frame). Longer than the decode

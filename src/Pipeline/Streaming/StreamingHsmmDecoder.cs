@@ -218,7 +218,10 @@ public sealed class StreamingHsmmDecoder
 
         // Choose the heart rate on schedule (and at the end of the stream) over the longer rate window: up to five
         // HSMM passes and two autocorrelations. Otherwise one HSMM pass over the decode window with the rate in hand.
-        if (final || !_haveHeartRate || _pushed - _heartRateAt >= _heartRateInterval)
+        // While the rate window is still filling, every decode re-chooses: early choices rest on few cycles, the window
+        // is short so the choice is cheap, and each step adds a good share of new evidence.
+        bool filling = _pushed <= _heartRateHistory;
+        if (final || !_haveHeartRate || filling || _pushed - _heartRateAt >= _heartRateInterval)
         {
             int rateFrames = Math.Min(_count, _heartRateHistory);
             int rateFirst = _count - rateFrames;

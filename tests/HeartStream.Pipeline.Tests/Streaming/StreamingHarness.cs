@@ -1,3 +1,4 @@
+using System.Globalization;
 using HeartStream.Capture.Audio;
 using HeartStream.Pipeline.Segmentation;
 using HeartStream.Pipeline.Streaming;
@@ -81,6 +82,51 @@ internal static class StreamingHarness
 
         return (matched, reference.Count, detected.Count);
     }
+
+    /// <summary>
+    /// CirCor expert segmentation beside a recording (.tsv: start, end, state; 1 = S1, 3 = S2, 0 = not annotated) and
+    /// the annotated span; null when there is none.
+    /// </summary>
+    public static (List<HeartSound> Sounds, double Start, double End)? ReadAnnotations(string wavPath)
+    {
+        string tsv = Path.ChangeExtension(wavPath, ".tsv");
+        if (!File.Exists(tsv))
+        {
+            return null;
+        }
+
+        var sounds = new List<HeartSound>();
+        double start = double.PositiveInfinity, end = double.NegativeInfinity;
+        foreach (string line in File.ReadLines(tsv))
+        {
+            string[] f = line.Split('\t');
+            if (f.Length < 3)
+            {
+                continue;
+            }
+
+            double a = double.Parse(f[0], CultureInfo.InvariantCulture);
+            double b = double.Parse(f[1], CultureInfo.InvariantCulture);
+            int state = int.Parse(f[2], CultureInfo.InvariantCulture);
+            if (state == 0)
+            {
+                continue;
+            }
+
+            start = Math.Min(start, a);
+            end = Math.Max(end, b);
+            if (state is 1 or 3)
+            {
+                sounds.Add(new HeartSound(state == 1 ? SoundType.S1 : SoundType.S2, a, b));
+            }
+        }
+
+        return double.IsFinite(start) ? (sounds, start, end) : null;
+    }
+
+    /// <summary>The sounds whose centre lies in [start, end] (the annotated span).</summary>
+    public static List<HeartSound> Within(IEnumerable<HeartSound> sounds, double start, double end) =>
+        sounds.Where(s => s.CentreSeconds >= start && s.CentreSeconds <= end).ToList();
 
     public static double F1(int matched, int reference, int detected) =>
         reference + detected == 0 ? 1.0 : 2.0 * matched / (reference + detected);
