@@ -97,6 +97,24 @@ public sealed class StreamingHsmmDecoderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void DecodePosteriors_WithTheRateItChose_GivesTheSameStates()
+    {
+        // The fixed-rate overload the live decoder uses between heart-rate choices must be the same final pass.
+        (float[] posteriors, float[] envelope) = SampleFrames().First();
+        int frames = envelope.Length;
+        var segmenter = new SpringerSegmenter(frames);
+        var chosenStates = new HeartState[frames];
+        var chosenSounds = new List<HeartSound>();
+        HeartRateEstimate hr = segmenter.DecodePosteriors(posteriors.ToArray(), envelope, StreamingHarness.Parameters, chosenStates, chosenSounds);
+        var fixedStates = new HeartState[frames];
+        var fixedSounds = new List<HeartSound>();
+        segmenter.DecodePosteriors(posteriors.ToArray(), hr, StreamingHarness.Parameters, fixedStates, fixedSounds);
+        Assert.Equal(chosenStates, fixedStates);
+        Assert.Equal(chosenSounds, fixedSounds);
+        Assert.NotEmpty(fixedSounds);
+    }
+
+    [Fact]
     public void Push_SteadyState_AllocatesNothing()
     {
         (float[] posteriors, float[] envelope) = SampleFrames().First();
