@@ -7,7 +7,7 @@ using HeartStream.Training.Evaluation;
 namespace HeartStream.Commands;
 
 /// <summary>
-/// <c>heartstream eval segmentation --data DIR [--dataset circor|pascal] [--split all|train|val|test] [--tolerance-ms 60] [--json]</c>:
+/// <c>heartstream eval segmentation --data DIR [--dataset circor|pascal] [--split all|train|val|test] [--tolerance-ms 60] [--model default|baseline|NAME[@VERSION]] [--json]</c>:
 /// scores the segmenter against the CirCor segmentations or the PASCAL set A marks.
 /// </summary>
 internal static class EvalCommand
@@ -22,17 +22,18 @@ internal static class EvalCommand
         var tolerance = new Option<double>("--tolerance-ms") { Description = "Match tolerance between centres, in ms.", DefaultValueFactory = _ => 60 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object." };
         var perRecording = new Option<bool>("--per-recording") { Description = "Include one row per recording in the JSON." };
-        var parameters = new Option<FileInfo?>("--params") { Description = "Segmenter parameters JSON (default: the shipped baseline)." };
+        var parameters = new Option<FileInfo?>("--params") { Description = "Baseline segmenter parameters JSON (implies --model baseline unless a model is named)." };
+        var model = new Option<string>("--model") { Description = "default (the shipped neural segmenter if present, else the baseline), baseline, or NAME[@VERSION] from the model registry.", DefaultValueFactory = _ => SegmenterChoice.Default };
         var segmentation = new Command("segmentation", "Score S1/S2 detection (Se, PPV, F1) and heart-rate error against reference annotations.")
         {
-            data, dataset, split, tolerance, json, perRecording, parameters,
+            data, dataset, split, tolerance, json, perRecording, parameters, model,
         };
         segmentation.SetAction(parse => RunSegmentation(
-            parse.GetValue(data)!, parse.GetValue(dataset)!, parse.GetValue(split)!, parse.GetValue(tolerance), parse.GetValue(json), parse.GetValue(perRecording), parse.GetValue(parameters)));
+            parse.GetValue(data)!, parse.GetValue(dataset)!, parse.GetValue(split)!, parse.GetValue(tolerance), parse.GetValue(json), parse.GetValue(perRecording), parse.GetValue(parameters), parse.GetValue(model)!));
         return new Command("eval", "Evaluate models on the real data sets.") { segmentation };
     }
 
-    private static int RunSegmentation(DirectoryInfo data, string dataset, string split, double toleranceMs, bool json, bool perRecording, FileInfo? parametersFile)
+    private static int RunSegmentation(DirectoryInfo data, string dataset, string split, double toleranceMs, bool json, bool perRecording, FileInfo? parametersFile, string model)
     {
         if (!data.Exists)
         {
@@ -46,14 +47,25 @@ internal static class EvalCommand
             return 2;
         }
 
-        SegmenterParameters parameters = SegmenterParameters.Load(parametersFile?.FullName ?? DefaultPaths.BaselineParameters);
+        SegmenterChoice choice;
+        try
+        {
+            choice = SegmenterChoice.Load(model, parametersFile);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: cannot load segmenter '{model}': {e.Message}");
+            return 2;
+        }
+
+        using SegmenterChoice loaded = choice;
         double tolerance = toleranceMs / 1000.0;
         SplitPart? part = split switch { "train" => SplitPart.Train, "val" => SplitPart.Val, "test" => SplitPart.Test, _ => null };
         IReadOnlyList<SegmentationBenchmarkCase> cases = dataset == "pascal"
             ? SegmentationCases.Pascal(data.FullName, tolerance)
             : SegmentationCases.CirCor(data.FullName, part);
         var failures = new List<string>();
-        EvaluationReport report = SegmentationEvaluator.Evaluate(cases, () => new RecordingAnalyzer(parameters), tolerance, failures: failures);
+        EvaluationReport report = SegmentationEvaluator.Evaluate(cases, loaded.CreateAnalyzer, tolerance, failures: failures);
         foreach (string f in failures)
         {
             Console.Error.WriteLine($"error: {f}");
@@ -66,7 +78,7 @@ internal static class EvalCommand
         else
         {
             string label = dataset == "pascal" ? "PASCAL set A marks" : $"CirCor {split} split";
-            Console.WriteLine(FormattableString.Invariant($"{label}: {report.Recordings} recordings, tolerance {toleranceMs:0} ms"));
+            Console.WriteLine(FormattableString.Invariant($"{label}: {report.Recordings} recordings, tolerance {toleranceMs:0} ms, segmenter {loaded.Description}"));
             Console.WriteLine(FormattableString.Invariant($"  both  Se {report.Se:0.000}  PPV {report.Ppv:0.000}  F1 {report.F1:0.000}"));
             Console.WriteLine(FormattableString.Invariant($"  S1    Se {report.S1.Se:0.000}  PPV {report.S1.Ppv:0.000}  F1 {report.S1.F1:0.000}"));
             Console.WriteLine(FormattableString.Invariant($"  S2    Se {report.S2.Se:0.000}  PPV {report.S2.Ppv:0.000}  F1 {report.S2.F1:0.000}"));
