@@ -65,6 +65,61 @@ public static class ModelPackager
         return manifest;
     }
 
+    /// <summary>Saves a window classifier; returns the manifest written.</summary>
+    public static ModelManifest SaveClassifier(
+        Nn.Sequential model,
+        ClassificationTask task,
+        string registryRoot,
+        string version,
+        FeatureSettings settings,
+        string architecture,
+        double trainingSeconds,
+        string trainingData,
+        string split,
+        IReadOnlyDictionary<string, double> metrics,
+        string command,
+        int windowFrames,
+        int hopFrames)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(settings);
+        string name = ClassificationTasks.ModelName(task);
+        IReadOnlyList<string> classes = ClassificationTasks.Classes(task);
+        string dir = VersionDirectory(registryRoot, name, version);
+        OnnxGraphBuilder builder = OnnxModelExporter.Classifier(model, settings.Channels, classes.Count, name);
+        builder.DocString = $"HeartStream {task} classifier on normalised Springer feature windows. " + architecture;
+        builder.SetMetadata("feature_settings_sha256", settings.Hash());
+        builder.SetMetadata("version", version);
+        builder.SetMetadata("classes", string.Join(",", classes));
+        string modelPath = Path.Combine(dir, "model.onnx");
+        builder.Save(modelPath);
+        var manifest = new ModelManifest
+        {
+            Name = name,
+            Version = version,
+            Kind = "classifier",
+            Inputs = [new ModelTensorSpec(OnnxModelExporter.InputName, ["batch", settings.Channels.ToString(CultureInfo.InvariantCulture), "time"])],
+            Outputs = [new ModelTensorSpec(OnnxModelExporter.ProbabilitiesName, ["batch", classes.Count.ToString(CultureInfo.InvariantCulture)])],
+            Classes = classes,
+            WindowFrames = windowFrames,
+            HopFrames = hopFrames,
+            FeatureSettings = settings.CanonicalText(),
+            FeatureSettingsHash = settings.Hash(),
+            Architecture = architecture,
+            ParameterCount = model.ParameterCount,
+            FileSizeBytes = new FileInfo(modelPath).Length,
+            Sha256 = ModelRegistry.Sha256Of(modelPath),
+            TrainingData = trainingData,
+            Split = split,
+            TrainingSeconds = Math.Round(trainingSeconds, 1),
+            Date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            Metrics = metrics,
+            Command = command,
+        };
+        File.WriteAllText(Path.Combine(dir, ModelManifest.FileName), manifest.ToJson());
+        return manifest;
+    }
+
     private static string VersionDirectory(string registryRoot, string name, string version)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(registryRoot);
