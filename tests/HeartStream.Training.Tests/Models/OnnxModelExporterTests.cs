@@ -74,6 +74,31 @@ public sealed class OnnxModelExporterTests
         Assert.DoesNotContain(proto.Graph.Node, n => n.OpType == "Dropout");
     }
 
+    [Fact]
+    public void Segmenter_UnknownLayer_ThrowsNamingKindAndPath()
+    {
+        var model = new Sequential(new Relu(), new Sequential(new Relu(), new UnknownLayer()));
+
+        var e = Assert.Throws<NotSupportedException>(() => OnnxModelExporter.Segmenter(model, 4, 4));
+        Assert.Contains("UnknownLayer", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'1.1.'", e.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class UnknownLayer : ILayer
+    {
+        public LayerKind Kind => LayerKind.Relu;
+
+        public IReadOnlyList<Parameter> Parameters => [];
+
+        public IReadOnlyList<Parameter> Buffers => [];
+
+        public IReadOnlyList<ILayer> Children => [];
+
+        public Tensor Forward(Tensor input, bool training) => input;
+
+        public Tensor Backward(Tensor gradOutput) => gradOutput;
+    }
+
     private static void AssertSegmenterParity(Sequential model, int batch, int time)
     {
         float[] x = RandomInput(batch, time, 7);

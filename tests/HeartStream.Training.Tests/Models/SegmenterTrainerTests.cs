@@ -94,6 +94,21 @@ public sealed class SegmenterTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Train_SameSeedTwice_IdenticalWeightsAndHistory()
+    {
+        (LabelledRecording first, LabelledRecording second) = Samples();
+        SegmenterParameters baseline = SegmenterParameters.Load(Path.Combine(RepoPaths.Models, "baseline", "segmenter.json"));
+
+        SegmenterTrainingResult a = SegmenterTrainer.Train([first], [second], baseline, s_tiny with { Epochs = 1 });
+        SegmenterTrainingResult b = SegmenterTrainer.Train([first], [second], baseline, s_tiny with { Epochs = 1 });
+        SegmenterTrainingResult other = SegmenterTrainer.Train([first], [second], baseline, s_tiny with { Epochs = 1, Seed = 99 });
+
+        Assert.Equal(a.History[0].TrainLoss, b.History[0].TrainLoss);
+        Assert.Equal(a.Model.Parameters.SelectMany(p => p.Value), b.Model.Parameters.SelectMany(p => p.Value));
+        Assert.NotEqual(a.Model.Parameters.SelectMany(p => p.Value), other.Model.Parameters.SelectMany(p => p.Value));
+    }
+
+    [Fact]
     public void Fill_RecordingShorterThanWindow_PadsWithZerosAndIgnoredTargets()
     {
         var recording = new LabelledRecording("short", [.. Enumerable.Range(1, 12).Select(i => (float)i)], [0, 1, 2], [], new(0, 1));
