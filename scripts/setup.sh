@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(sox mosquitto libmosquitto1 prometheus python3-torch python3-numpy python3-scipy libonnx-dev)
+pkgs=(time sox mosquitto libmosquitto1 prometheus python3-torch python3-numpy python3-scipy libonnx-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

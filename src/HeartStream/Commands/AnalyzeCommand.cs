@@ -9,7 +9,7 @@ using HeartStream.Pipeline.Segmentation;
 namespace HeartStream.Commands;
 
 /// <summary>
-/// <c>heartstream analyze FILE... [--json] [--summary] [--params P]</c>: every S1/S2 with start, end and centre, the heart
+/// <c>heartstream analyze FILE... [--json] [--summary] [--model default|baseline|NAME[@VERSION]] [--params P]</c>: every S1/S2 with start, end and centre, the heart
 /// rate and a one-line summary per file. A file that cannot be analysed gets an error line naming it and the problem;
 /// the other files are still analysed, and the exit code is 1.
 /// </summary>
@@ -20,24 +20,28 @@ internal static class AnalyzeCommand
         var files = new Argument<FileInfo[]>("FILE") { Description = "WAV recordings to analyse.", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print one JSON object with a result per file." };
         var summary = new Option<bool>("--summary") { Description = "Print only the one-line summary per file." };
-        var parameters = new Option<FileInfo?>("--params") { Description = "Segmenter parameters JSON (default: the shipped baseline)." };
-        var command = new Command("analyze", "Find every S1 and S2 and the heart rate in WAV recordings.") { files, json, summary, parameters };
-        command.SetAction(parse => Run(parse.GetValue(files)!, parse.GetValue(json), parse.GetValue(summary), parse.GetValue(parameters)));
+        var parameters = new Option<FileInfo?>("--params") { Description = "Baseline segmenter parameters JSON (implies --model baseline unless a model is named)." };
+        var model = new Option<string>("--model") { Description = "default (the shipped neural segmenter if present, else the baseline), baseline, or NAME[@VERSION] from the model registry.", DefaultValueFactory = _ => SegmenterChoice.Default };
+        var command = new Command("analyze", "Find every S1 and S2 and the heart rate in WAV recordings.") { files, json, summary, parameters, model };
+        command.SetAction(parse => Run(parse.GetValue(files)!, parse.GetValue(json), parse.GetValue(summary), parse.GetValue(parameters), parse.GetValue(model)!));
         return command;
     }
 
-    private static int Run(FileInfo[] files, bool json, bool summaryOnly, FileInfo? parametersFile)
+    private static int Run(FileInfo[] files, bool json, bool summaryOnly, FileInfo? parametersFile, string model)
     {
-        RecordingAnalyzer analyzer;
+        SegmenterChoice choice;
         try
         {
-            analyzer = new RecordingAnalyzer(SegmenterParameters.Load(parametersFile?.FullName ?? DefaultPaths.BaselineParameters));
+            choice = SegmenterChoice.Load(model, parametersFile);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"error: cannot load segmenter parameters: {e.Message}");
+            Console.Error.WriteLine($"error: cannot load segmenter '{model}': {e.Message}");
             return 2;
         }
+
+        using SegmenterChoice loaded = choice;
+        RecordingAnalyzer analyzer = loaded.CreateAnalyzer();
 
         int failed = 0;
         var results = new JsonArray();

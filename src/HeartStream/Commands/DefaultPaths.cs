@@ -6,6 +6,12 @@ internal static class DefaultPaths
     /// <summary>The baseline segmenter parameters copied next to the executable at build time from models/.</summary>
     public static string BaselineParameters => Path.Combine(AppContext.BaseDirectory, "models", "baseline", "segmenter.json");
 
+    /// <summary>The model registry copied next to the executable at build time from models/.</summary>
+    public static string Models => Path.Combine(AppContext.BaseDirectory, "models");
+
+    /// <summary>Registry name of the neural segmenter, the default segmenter when it is present.</summary>
+    public const string SegmenterModelName = "segmenter-tcn";
+
     /// <summary>../shared/data beside the repository (found by walking up from the working directory), or HEARTSTREAM_DATA.</summary>
     public static string SharedData
     {

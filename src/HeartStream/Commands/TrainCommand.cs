@@ -1,11 +1,19 @@
 using System.CommandLine;
 using HeartStream.Pipeline.Features;
+using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Segmentation;
 using HeartStream.Training.Baseline;
+using HeartStream.Training.Data;
+using HeartStream.Training.Evaluation;
+using HeartStream.Training.Models;
 
 namespace HeartStream.Commands;
 
-/// <summary><c>heartstream train baseline --data DIR [--out FILE]</c>: fits the Springer-style baseline segmenter on CirCor's training patients.</summary>
+/// <summary>
+/// <c>heartstream train baseline --data DIR [--out FILE]</c>: fits the Springer-style baseline segmenter on CirCor's training patients.
+/// <c>heartstream train segmenter --data DIR [--models DIR] [--version V] [--epochs N] ...</c>: trains the neural segmenter
+/// on the same patients, early-stopped on the validation patients, and writes it into the model registry.
+/// </summary>
 internal static class TrainCommand
 {
     public static Command Create()
@@ -30,6 +38,137 @@ internal static class TrainCommand
             Console.WriteLine($"wrote {file.FullName} in {started.Elapsed.TotalSeconds:0.0} s");
             return 0;
         });
-        return new Command("train", "Train models from labelled recordings.") { baseline };
+        return new Command("train", "Train models from labelled recordings.") { baseline, CreateSegmenter(), CreateClassifier() };
+    }
+
+    private static Command CreateSegmenter()
+    {
+        var data = new Option<DirectoryInfo>("--data") { Description = "Data folder laid out like ../shared/data.", DefaultValueFactory = _ => new DirectoryInfo(DefaultPaths.SharedData) };
+        var models = new Option<DirectoryInfo>("--models") { Description = "Model registry folder to write into.", DefaultValueFactory = _ => new DirectoryInfo("models") };
+        var name = new Option<string>("--name") { Description = "Model name in the registry.", DefaultValueFactory = _ => DefaultPaths.SegmenterModelName };
+        var version = new Option<string>("--version") { Description = "Version folder to write.", DefaultValueFactory = _ => "1.0.0" };
+        var epochs = new Option<int>("--epochs") { Description = "Maximum epochs.", DefaultValueFactory = _ => new SegmenterTrainingOptions().Epochs };
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps per epoch.", DefaultValueFactory = _ => new SegmenterTrainingOptions().StepsPerEpoch };
+        var width = new Option<int>("--width") { Description = "TCN channels.", DefaultValueFactory = _ => new SegmenterTrainingOptions().Channels };
+        var layers = new Option<int>("--layers") { Description = "TCN layers.", DefaultValueFactory = _ => new SegmenterTrainingOptions().Layers };
+        var minutes = new Option<double>("--max-minutes") { Description = "Stop after the epoch that passes this budget.", DefaultValueFactory = _ => new SegmenterTrainingOptions().MaxMinutes };
+        var seed = new Option<int>("--seed") { Description = "Seed for initialisation and window sampling.", DefaultValueFactory = _ => new SegmenterTrainingOptions().Seed };
+        var cache = new Option<DirectoryInfo?>("--feature-cache") { Description = "Folder to cache computed features in (keyed by the feature-settings hash)." };
+        var command = new Command("segmenter", "Train the neural (TCN) segmenter on the CirCor training split; early stopping on the validation split.")
+        {
+            data, models, name, version, epochs, steps, width, layers, minutes, seed, cache,
+        };
+        command.SetAction(parse =>
+        {
+            DirectoryInfo dir = parse.GetValue(data)!;
+            if (!dir.Exists)
+            {
+                Console.Error.WriteLine($"error: data folder {dir.FullName} does not exist");
+                return 2;
+            }
+
+            var options = new SegmenterTrainingOptions
+            {
+                Epochs = parse.GetValue(epochs),
+                StepsPerEpoch = parse.GetValue(steps),
+                Channels = parse.GetValue(width),
+                Layers = parse.GetValue(layers),
+                MaxMinutes = parse.GetValue(minutes),
+                Seed = parse.GetValue(seed),
+            };
+            var log = new SynchronousProgress();
+            var settings = FeatureSettings.Default;
+            SegmenterParameters baseline = SegmenterParameters.Load(DefaultPaths.BaselineParameters);
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            string cacheDir = parse.GetValue(cache)?.FullName ?? Path.Combine(Path.GetTempPath(), "heartstream-features");
+            IReadOnlyList<LabelledRecording> train = SegmenterData.Load(SegmentationCases.CirCor(dir.FullName, SplitPart.Train), settings, cacheDir);
+            IReadOnlyList<LabelledRecording> val = SegmenterData.Load(SegmentationCases.CirCor(dir.FullName, SplitPart.Val), settings, cacheDir);
+            Console.Error.WriteLine($"features for {train.Count} training and {val.Count} validation recordings in {started.Elapsed.TotalSeconds:0} s");
+            SegmenterTrainingResult result = SegmenterTrainer.Train(train, val, baseline, options, log);
+            var metrics = new Dictionary<string, double>
+            {
+                ["val_frame_accuracy"] = Math.Round(result.Best.ValFrameAccuracy, 4),
+                ["best_epoch"] = result.Best.Epoch,
+            };
+            if (result.Best.ValF1 is double f1)
+            {
+                metrics[$"val_f1_60ms_first_{options.ValidationDecodeRecordings}"] = Math.Round(f1, 4);
+            }
+
+            string modelsRoot = parse.GetValue(models)!.FullName;
+            string modelName = parse.GetValue(name)!;
+            string modelVersion = parse.GetValue(version)!;
+            ModelManifest manifest = ModelPackager.SaveSegmenter(
+                result, modelsRoot, modelName, modelVersion, settings,
+                $"CirCor 2022 training split ({train.Count} annotated recordings), validation split ({val.Count}) for early stopping",
+                $"PatientSplit seed {PatientSplit.DefaultSeed} (patient-wise, stratified)",
+                metrics,
+                "heartstream " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                options.WindowFrames,
+                options.HopFrames);
+            Console.WriteLine($"wrote {Path.Combine(modelsRoot, modelName, modelVersion)} ({manifest.ParameterCount} parameters, {manifest.FileSizeBytes} bytes) in {started.Elapsed.TotalSeconds:0} s");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateClassifier()
+    {
+        var task = new Option<string>("--task") { Description = "abnormal (PhysioNet 2016), murmur (CirCor) or pascal.", Required = true };
+        task.AcceptOnlyFromAmong("abnormal", "murmur", "pascal");
+        var data = new Option<DirectoryInfo>("--data") { Description = "Data folder laid out like ../shared/data.", DefaultValueFactory = _ => new DirectoryInfo(DefaultPaths.SharedData) };
+        var models = new Option<DirectoryInfo>("--models") { Description = "Model registry folder to write into.", DefaultValueFactory = _ => new DirectoryInfo("models") };
+        var version = new Option<string>("--version") { Description = "Version folder to write.", DefaultValueFactory = _ => "1.0.0" };
+        var epochs = new Option<int>("--epochs") { Description = "Maximum epochs.", DefaultValueFactory = _ => new ClassifierTrainingOptions().Epochs };
+        var steps = new Option<int>("--steps") { Description = "Optimiser steps per epoch.", DefaultValueFactory = _ => new ClassifierTrainingOptions().StepsPerEpoch };
+        var minutes = new Option<double>("--max-minutes") { Description = "Stop after the epoch that passes this budget.", DefaultValueFactory = _ => new ClassifierTrainingOptions().MaxMinutes };
+        var seed = new Option<int>("--seed") { Description = "Seed for initialisation and window sampling.", DefaultValueFactory = _ => new ClassifierTrainingOptions().Seed };
+        var cache = new Option<DirectoryInfo?>("--feature-cache") { Description = "Folder to cache computed features in (keyed by the feature-settings hash)." };
+        var command = new Command("classifier", "Train a window classifier on the training split of its data set; early stopping on the validation split.")
+        {
+            task, data, models, version, epochs, steps, minutes, seed, cache,
+        };
+        command.SetAction(parse =>
+        {
+            DirectoryInfo dir = parse.GetValue(data)!;
+            if (!dir.Exists)
+            {
+                Console.Error.WriteLine($"error: data folder {dir.FullName} does not exist");
+                return 2;
+            }
+
+            ClassificationTask which = Enum.Parse<ClassificationTask>(parse.GetValue(task)!, ignoreCase: true);
+            var options = new ClassifierTrainingOptions
+            {
+                Epochs = parse.GetValue(epochs),
+                StepsPerEpoch = parse.GetValue(steps),
+                MaxMinutes = parse.GetValue(minutes),
+                Seed = parse.GetValue(seed),
+            };
+            var settings = FeatureSettings.Default;
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            string cacheDir = parse.GetValue(cache)?.FullName ?? Path.Combine(Path.GetTempPath(), "heartstream-features");
+            IReadOnlyList<LabelledClip> train = ClassifierData.Load(ClassifierCases.FromSplit(which, dir.FullName, SplitPart.Train), settings, cacheDir);
+            IReadOnlyList<LabelledClip> val = ClassifierData.Load(ClassifierCases.FromSplit(which, dir.FullName, SplitPart.Val), settings, cacheDir);
+            Console.Error.WriteLine($"features for {train.Count} training and {val.Count} validation recordings in {started.Elapsed.TotalSeconds:0} s");
+            var result = ClassifierTrainer.Train(which, train, val, settings.Channels, options, new SynchronousProgress());
+            var metrics = new Dictionary<string, double>
+            {
+                ["val_accuracy"] = Math.Round(result.Validation.Accuracy, 4),
+                ["val_headline"] = Math.Round(result.Validation.Headline, 4),
+                ["best_epoch"] = result.BestEpoch,
+            };
+            ModelManifest manifest = ModelPackager.SaveClassifier(
+                result.Model, which, parse.GetValue(models)!.FullName, parse.GetValue(version)!, settings, result.Architecture, result.Seconds,
+                $"{which} task: {train.Count} training recordings, {val.Count} validation recordings for early stopping",
+                $"PatientSplit seed {PatientSplit.DefaultSeed} (patient-wise, stratified 70/15/15)",
+                metrics,
+                "heartstream " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),
+                options.WindowFrames,
+                options.HopFrames);
+            Console.WriteLine($"wrote {manifest.Name} {manifest.Version} ({manifest.ParameterCount} parameters, {manifest.FileSizeBytes} bytes); validation {result.Validation.Task} headline {result.Validation.Headline:0.000}, in {started.Elapsed.TotalSeconds:0} s");
+            return 0;
+        });
+        return command;
     }
 }

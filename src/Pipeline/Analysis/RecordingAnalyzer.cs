@@ -1,5 +1,6 @@
 using HeartStream.Capture.Audio;
 using HeartStream.Pipeline.Features;
+using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Segmentation;
 
 namespace HeartStream.Pipeline.Analysis;
@@ -7,7 +8,8 @@ namespace HeartStream.Pipeline.Analysis;
 /// <summary>
 /// Offline analysis of one whole recording: resample to <see cref="AnalysisRate.SampleRate"/>, the shared streaming
 /// feature path (<see cref="FeatureMatrix.Compute"/>) and live normaliser (<see cref="StreamingFeatureNormalizer"/>),
-/// then the segmenter. Training calls <see cref="PrepareFeatures"/> so its features are these, by construction.
+/// then the segmenter: the logistic baseline, or any <see cref="IEmissionModel"/> (a neural segmenter) whose posteriors
+/// go through the same HSMM decoder (<see cref="SpringerSegmenter.DecodePosteriors"/>). Training calls <see cref="PrepareFeatures"/> so its features are these, by construction.
 /// Not thread-safe (the segmenter keeps buffers); use one instance per thread.
 /// </summary>
 public sealed class RecordingAnalyzer
@@ -17,9 +19,19 @@ public sealed class RecordingAnalyzer
 
     private readonly SegmenterParameters _parameters;
     private readonly FeatureSettings _settings;
+    private readonly IEmissionModel? _emissions;
     private SpringerSegmenter? _segmenter;
+    private float[] _posteriors = [];
 
     public RecordingAnalyzer(SegmenterParameters parameters, FeatureSettings? settings = null)
+        : this(parameters, null, settings)
+    {
+    }
+
+    /// <param name="parameters">Decoder parameters (durations, priors, sound offset); also the emission model when <paramref name="emissions"/> is null.</param>
+    /// <param name="emissions">Emission model producing the posteriors, or null for the logistic model in <paramref name="parameters"/>.</param>
+    /// <param name="settings">Feature settings (default <see cref="FeatureSettings.Default"/>).</param>
+    public RecordingAnalyzer(SegmenterParameters parameters, IEmissionModel? emissions, FeatureSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         _settings = settings ?? FeatureSettings.Default;
@@ -34,10 +46,19 @@ public sealed class RecordingAnalyzer
             throw new InvalidDataException($"segmenter parameters expect {parameters.Channels} feature channels, the features have {_settings.Channels}");
         }
 
+        if (emissions is not null && emissions.Channels != _settings.Channels)
+        {
+            throw new InvalidDataException($"emission model '{emissions.Name}' expects {emissions.Channels} feature channels, the features have {_settings.Channels}");
+        }
+
         _parameters = parameters;
+        _emissions = emissions;
     }
 
     public FeatureSettings Settings => _settings;
+
+    /// <summary>Which emission model produces the posteriors ("baseline" for the logistic model).</summary>
+    public string EmissionModelName => _emissions?.Name ?? "baseline";
 
     /// <summary>
     /// The features every model sees: audio resampled to 2 kHz, the streaming extractor, then the live normaliser.
@@ -98,12 +119,51 @@ public sealed class RecordingAnalyzer
 
         var states = new HeartState[frames];
         var sounds = new List<HeartSound>();
-        HeartRateEstimate hr = _segmenter.Segment(features, channels, envelope, _parameters, states, sounds);
+        HeartRateEstimate hr;
+        if (_emissions is null)
+        {
+            hr = _segmenter.Segment(features, channels, envelope, _parameters, states, sounds);
+        }
+        else
+        {
+            if (_posteriors.Length < frames * LogisticEmissionModel.States)
+            {
+                _posteriors = new float[frames * LogisticEmissionModel.States];
+            }
+
+            Span<float> posteriors = _posteriors.AsSpan(0, frames * LogisticEmissionModel.States);
+            _emissions.Predict(features, posteriors);
+            hr = _segmenter.DecodePosteriors(posteriors, envelope, _parameters, states, sounds);
+        }
+
+        ClampToRecording(sounds, duration);
         if (hr.Confidence <= 0)
         {
             warnings.Add("no periodicity found in the envelope; heart rate is a fallback and the sounds are unreliable");
         }
 
         return new RecordingAnalysis(AnalysisStatus.Ok, duration, sampleRate, signal, sounds, hr, warnings);
+    }
+
+    /// <summary>
+    /// The trained sound offset shifts every sound by a few milliseconds, so a sound cut by the start (or end) of the
+    /// recording could begin before 0 (or end after the last sample); report only the part inside the recording.
+    /// </summary>
+    private static void ClampToRecording(List<HeartSound> sounds, double duration)
+    {
+        for (int i = sounds.Count - 1; i >= 0; i--)
+        {
+            HeartSound s = sounds[i];
+            double start = Math.Max(0, s.StartSeconds);
+            double end = Math.Min(duration, s.EndSeconds);
+            if (end <= start)
+            {
+                sounds.RemoveAt(i);
+            }
+            else if (start != s.StartSeconds || end != s.EndSeconds)
+            {
+                sounds[i] = s with { StartSeconds = start, EndSeconds = end };
+            }
+        }
     }
 }

@@ -74,7 +74,20 @@ public sealed class StreamingFeatureNormalizer
     }
 
     /// <summary>Releases the partial last block (end of a recording). Returns the number of frames written.</summary>
-    public int Flush(Span<float> output) => _pending == 0 ? 0 : Release(output);
+    public int Flush(Span<float> output)
+    {
+        if (_pending == 0)
+        {
+            return 0;
+        }
+
+        if (output.Length < _pending * _channels)
+        {
+            throw new ArgumentException($"Output holds {output.Length} floats; {_pending * _channels} will be released.", nameof(output));
+        }
+
+        return Release(output);
+    }
 
     public void Reset()
     {

@@ -1,0 +1,61 @@
+using HeartStream.Pipeline.Analysis;
+using HeartStream.Pipeline.Features;
+using HeartStream.Pipeline.Inference.Models;
+using HeartStream.Pipeline.Segmentation;
+
+namespace HeartStream.Commands;
+
+/// <summary>
+/// Which segmenter a command uses (<c>--model</c>): "default" is the shipped neural segmenter when the registry has
+/// one and the logistic baseline otherwise; "baseline" forces the baseline (with <c>--params</c> when given);
+/// "NAME" or "NAME@VERSION" picks a registered segmenter.
+/// </summary>
+internal sealed class SegmenterChoice : IDisposable
+{
+    public const string Default = "default";
+    public const string Baseline = "baseline";
+
+    private readonly NeuralSegmenter? _neural;
+    private readonly SegmenterParameters? _baseline;
+
+    private SegmenterChoice(NeuralSegmenter? neural, SegmenterParameters? baseline, string description)
+    {
+        _neural = neural;
+        _baseline = baseline;
+        Description = description;
+    }
+
+    /// <summary>"baseline (logistic + HSMM)" or "segmenter-tcn 1.0.0 (neural + HSMM)".</summary>
+    public string Description { get; }
+
+    /// <summary>Loads the choice; throws IOException/InvalidDataException with a message naming what is wrong.</summary>
+    public static SegmenterChoice Load(string model, FileInfo? parametersFile, string? registryRoot = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        var registry = new ModelRegistry(registryRoot ?? DefaultPaths.Models);
+        bool useDefaultNeural = model == Default && parametersFile is null && registry.Contains(DefaultPaths.SegmenterModelName);
+        if (model == Baseline || (model == Default && !useDefaultNeural))
+        {
+            SegmenterParameters parameters = SegmenterParameters.Load(parametersFile?.FullName ?? DefaultPaths.BaselineParameters);
+            return new SegmenterChoice(null, parameters, "baseline (logistic emissions + HSMM)");
+        }
+
+        string name = useDefaultNeural ? DefaultPaths.SegmenterModelName : model;
+        string? version = null;
+        int at = name.IndexOf('@', StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            version = name[(at + 1)..];
+            name = name[..at];
+        }
+
+        RegisteredModel registered = registry.Resolve(name, FeatureSettings.Default.Hash(), version);
+        NeuralSegmenter neural = NeuralSegmenter.Load(registered);
+        return new SegmenterChoice(neural, null, $"{neural.DisplayName} (neural emissions + HSMM)");
+    }
+
+    /// <summary>A new analyzer (one per worker thread).</summary>
+    public RecordingAnalyzer CreateAnalyzer() => _neural is not null ? _neural.CreateAnalyzer() : new RecordingAnalyzer(_baseline!);
+
+    public void Dispose() => _neural?.Dispose();
+}

@@ -1,0 +1,118 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace HeartStream.Pipeline.Inference.Models;
+
+/// <summary>
+/// manifest.json beside a shipped model.onnx: what the model is, the exact features it was trained on (canonical text
+/// and its SHA-256, so a feature change can never be served with a stale model), the data and split, measured
+/// figures, and the model file's size and SHA-256 (so a truncated or swapped file is refused with a clear message).
+/// </summary>
+public sealed record ModelManifest
+{
+    public const string FileName = "manifest.json";
+
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // a file on disk, never HTML: keep '>' and '+' readable
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public required string Name { get; init; }
+
+    /// <summary>Dotted numeric version ("1.0.0"); compared part by part.</summary>
+    public required string Version { get; init; }
+
+    /// <summary>"segmenter" or "classifier".</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>Model file name inside the version folder.</summary>
+    public string ModelFile { get; init; } = "model.onnx";
+
+    public IReadOnlyList<ModelTensorSpec> Inputs { get; init; } = [];
+
+    public IReadOnlyList<ModelTensorSpec> Outputs { get; init; } = [];
+
+    /// <summary>Output classes in order (the heart states for a segmenter).</summary>
+    public IReadOnlyList<string> Classes { get; init; } = [];
+
+    /// <summary>Frames per window in training and serving.</summary>
+    public int WindowFrames { get; init; } = 256;
+
+    /// <summary>Serving hop between windows (frames).</summary>
+    public int HopFrames { get; init; } = 128;
+
+    /// <summary>FeatureSettings.CanonicalText() at training time.</summary>
+    public required string FeatureSettings { get; init; }
+
+    /// <summary>FeatureSettings.Hash() at training time; must equal the serving build's hash.</summary>
+    public required string FeatureSettingsHash { get; init; }
+
+    /// <summary>For segmenters: the HSMM decoder parameters file (durations, priors, sound offset) in the version folder.</summary>
+    public string? DecoderFile { get; init; }
+
+    public string Architecture { get; init; } = string.Empty;
+
+    public int ParameterCount { get; init; }
+
+    public long FileSizeBytes { get; init; }
+
+    public string Sha256 { get; init; } = string.Empty;
+
+    public string TrainingData { get; init; } = string.Empty;
+
+    public string Split { get; init; } = string.Empty;
+
+    public double TrainingSeconds { get; init; }
+
+    /// <summary>UTC date of training, yyyy-MM-dd.</summary>
+    public string Date { get; init; } = string.Empty;
+
+    /// <summary>Measured figures, e.g. "val_f1", "test_f1", "val_frame_accuracy".</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>How the model was trained (the command line).</summary>
+    public string Command { get; init; } = string.Empty;
+
+    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+
+    /// <summary>Parses and checks required fields; throws <see cref="InvalidDataException"/> naming the problem.</summary>
+    public static ModelManifest FromJson(string json, string source = "manifest")
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        ModelManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ModelManifest>(json, s_json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{source} is not a valid model manifest: {e.Message}", e);
+        }
+
+        if (manifest is null)
+        {
+            throw new InvalidDataException($"{source} is empty (null)");
+        }
+
+        if (manifest.Kind is not ("segmenter" or "classifier"))
+        {
+            throw new InvalidDataException($"{source}: kind must be 'segmenter' or 'classifier', got '{manifest.Kind}'");
+        }
+
+        if (string.IsNullOrWhiteSpace(manifest.FeatureSettingsHash) || string.IsNullOrWhiteSpace(manifest.ModelFile))
+        {
+            throw new InvalidDataException($"{source}: featureSettingsHash and modelFile are required");
+        }
+
+        if (manifest.ModelFile.Contains('/', StringComparison.Ordinal) || manifest.ModelFile.Contains('\\', StringComparison.Ordinal) || manifest.ModelFile.Contains("..", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{source}: modelFile must be a plain file name, got '{manifest.ModelFile}'");
+        }
+
+        return manifest;
+    }
+}

@@ -1,0 +1,71 @@
+using HeartStream.Pipeline.Analysis;
+using HeartStream.Pipeline.Features;
+using HeartStream.Pipeline.Segmentation;
+
+namespace HeartStream.Pipeline.Inference.Models;
+
+/// <summary>
+/// A registered neural segmenter ready to serve: one ORT session (shared, thread-safe) plus its HSMM decoder
+/// parameters; <see cref="CreateAnalyzer"/> gives each worker its own analyzer with its own window buffers.
+/// </summary>
+public sealed class NeuralSegmenter : IDisposable
+{
+    private readonly OnnxSession _session;
+
+    private NeuralSegmenter(ModelManifest manifest, SegmenterParameters decoder, OnnxSession session)
+    {
+        Manifest = manifest;
+        Decoder = decoder;
+        _session = session;
+    }
+
+    public ModelManifest Manifest { get; }
+
+    /// <summary>Durations, state priors and sound offset used with the network's posteriors.</summary>
+    public SegmenterParameters Decoder { get; }
+
+    /// <summary>"name version", e.g. "segmenter-tcn 1.0.0".</summary>
+    public string DisplayName => $"{Manifest.Name} {Manifest.Version}";
+
+    /// <summary>Loads a segmenter found by <see cref="ModelRegistry.Resolve"/>; throws with a message naming the file at fault.</summary>
+    public static NeuralSegmenter Load(RegisteredModel model, int intraOpThreads = 1)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Manifest.Kind != "segmenter" || model.DecoderPath is null)
+        {
+            throw new InvalidDataException($"model '{model.Manifest.Name}' is a {model.Manifest.Kind} with decoder '{model.Manifest.DecoderFile}', not a segmenter with decoder parameters");
+        }
+
+        SegmenterParameters decoder = SegmenterParameters.Load(model.DecoderPath);
+        OnnxSession session;
+        try
+        {
+            session = OnnxSession.Load(model.ModelPath, new OnnxSessionOptions { IntraOpThreads = intraOpThreads });
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"model '{model.Manifest.Name}' {model.Manifest.Version}: ONNX Runtime cannot load {model.ModelPath}: {e.Message}", e);
+        }
+
+        try
+        {
+            _ = new OnnxEmissionModel(session, model.Manifest.WindowFrames, model.Manifest.HopFrames);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+
+        return new NeuralSegmenter(model.Manifest, decoder, session);
+    }
+
+    /// <summary>A new emission model over the shared session (one per worker).</summary>
+    public OnnxEmissionModel CreateEmissionModel() =>
+        new(_session, Manifest.WindowFrames, Manifest.HopFrames, name: DisplayName);
+
+    /// <summary>A new analyzer using this model (one per worker).</summary>
+    public RecordingAnalyzer CreateAnalyzer(FeatureSettings? settings = null) => new(Decoder, CreateEmissionModel(), settings);
+
+    public void Dispose() => _session.Dispose();
+}

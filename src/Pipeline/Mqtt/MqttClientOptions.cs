@@ -1,0 +1,136 @@
+namespace HeartStream.Pipeline.Mqtt;
+
+/// <summary>
+/// Settings of one <see cref="MosquittoClient"/>; bound from configuration section <see cref="SectionName"/> and
+/// checked by <see cref="Validate"/> before anything native is created, so a bad setting fails with its name.
+/// </summary>
+public sealed class MqttClientOptions
+{
+    public const string SectionName = "Mqtt";
+
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 1883;
+
+    /// <summary>Client identifier; null lets the client make a random one (allowed only with <see cref="CleanStart"/>).</summary>
+    public string? ClientId { get; set; }
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>PEM file of the CA that signed the broker's certificate; setting it turns TLS on.</summary>
+    public string? TlsCaFile { get; set; }
+
+    /// <summary>Client certificate (PEM) for mutual TLS; needs <see cref="TlsKeyFile"/>.</summary>
+    public string? TlsCertFile { get; set; }
+
+    /// <summary>Unencrypted private key (PEM) of <see cref="TlsCertFile"/>.</summary>
+    public string? TlsKeyFile { get; set; }
+
+    /// <summary>Keep-alive in seconds; libmosquitto accepts 5 or more (0 disables it).</summary>
+    public int KeepAliveSeconds { get; set; } = 30;
+
+    /// <summary>False resumes the broker-side session (subscriptions and queued QoS&gt;0 messages) of the same client id.</summary>
+    public bool CleanStart { get; set; } = true;
+
+    /// <summary>How long the broker keeps the session after we disconnect; 0 ends it at disconnect. Needs CleanStart=false to be useful.</summary>
+    public uint SessionExpirySeconds { get; set; }
+
+    public MqttWill? Will { get; set; }
+
+    /// <summary>How long <see cref="MosquittoClient.ConnectAsync"/> waits for the broker's CONNACK.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan ReconnectDelayMin { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan ReconnectDelayMax { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Most QoS&gt;0 messages waiting for a broker ack (in flight or queued while disconnected); beyond it publishing
+    /// is refused instead of growing memory without bound. Must stay below 65535, the MQTT message-id space.
+    /// </summary>
+    public int MaxQueuedMessages { get; set; } = 10_000;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            throw new ArgumentException("MqttClientOptions.Host must name the broker host.", nameof(Host));
+        }
+
+        if (Port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"MqttClientOptions.Port must be 1..65535, got {Port}.", nameof(Port));
+        }
+
+        if (ClientId is { Length: > 0 } id && (id.Contains('\0', StringComparison.Ordinal) || id.Length > 65535))
+        {
+            throw new ArgumentException("MqttClientOptions.ClientId must not contain NUL and must be shorter than 65536 characters.", nameof(ClientId));
+        }
+
+        if (!CleanStart && string.IsNullOrEmpty(ClientId))
+        {
+            throw new ArgumentException("MqttClientOptions.ClientId is required when CleanStart is false (a session is found by its client id).", nameof(ClientId));
+        }
+
+        if (KeepAliveSeconds is not 0 and (< 5 or > 65535))
+        {
+            throw new ArgumentException($"MqttClientOptions.KeepAliveSeconds must be 0 or 5..65535, got {KeepAliveSeconds}.", nameof(KeepAliveSeconds));
+        }
+
+        if (Password is not null && Username is null)
+        {
+            throw new ArgumentException("MqttClientOptions.Password needs a Username.", nameof(Password));
+        }
+
+        if ((TlsCertFile is null) != (TlsKeyFile is null))
+        {
+            throw new ArgumentException("MqttClientOptions.TlsCertFile and TlsKeyFile must be set together.", nameof(TlsCertFile));
+        }
+
+        if ((TlsCertFile is not null || TlsKeyFile is not null) && TlsCaFile is null)
+        {
+            throw new ArgumentException("MqttClientOptions.TlsCaFile is required when a client certificate is set.", nameof(TlsCaFile));
+        }
+
+        foreach ((string name, string? file) in new[] { (nameof(TlsCaFile), TlsCaFile), (nameof(TlsCertFile), TlsCertFile), (nameof(TlsKeyFile), TlsKeyFile) })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                throw new ArgumentException($"MqttClientOptions.{name} '{file}' does not exist.", name);
+            }
+        }
+
+        if (ReconnectDelayMin < TimeSpan.FromSeconds(1) || ReconnectDelayMax < ReconnectDelayMin || ReconnectDelayMax > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentException(
+                $"MqttClientOptions.ReconnectDelayMin/Max must satisfy 1 s <= min <= max <= 1 h, got {ReconnectDelayMin} and {ReconnectDelayMax}.",
+                nameof(ReconnectDelayMin));
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero || ConnectTimeout > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException($"MqttClientOptions.ConnectTimeout must be within (0, 10 min], got {ConnectTimeout}.", nameof(ConnectTimeout));
+        }
+
+        if (MaxQueuedMessages is < 1 or > 65000)
+        {
+            throw new ArgumentException($"MqttClientOptions.MaxQueuedMessages must be 1..65000, got {MaxQueuedMessages}.", nameof(MaxQueuedMessages));
+        }
+
+        if (Will is { } will)
+        {
+            if (string.IsNullOrEmpty(will.Topic) || will.Topic.Contains('+', StringComparison.Ordinal) || will.Topic.Contains('#', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"MqttClientOptions.Will.Topic '{will.Topic}' must be a non-empty topic without wildcards.", nameof(Will));
+            }
+
+            if (will.Qos is < 0 or > 2)
+            {
+                throw new ArgumentException($"MqttClientOptions.Will.Qos must be 0, 1 or 2, got {will.Qos}.", nameof(Will));
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace HeartStream.Pipeline.Mqtt;
+
+/// <summary>One received message, copied out of native memory so handlers may keep it.</summary>
+public sealed class MqttMessageEventArgs(string topic, ReadOnlyMemory<byte> payload, int qos, bool retain) : EventArgs
+{
+    public string Topic { get; } = topic;
+
+    public ReadOnlyMemory<byte> Payload { get; } = payload;
+
+    public int Qos { get; } = qos;
+
+    /// <summary>True when the broker delivered a stored retained message (e.g. to a new subscriber).</summary>
+    public bool Retain { get; } = retain;
+}

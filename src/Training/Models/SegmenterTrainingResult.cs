@@ -1,0 +1,13 @@
+using HeartStream.Pipeline.Segmentation;
+using HeartStream.Training.Nn;
+
+namespace HeartStream.Training.Models;
+
+/// <summary>The trained network (best epoch restored), its HSMM decoder parameters and the training history.</summary>
+public sealed record SegmenterTrainingResult(
+    Sequential Model,
+    SegmenterParameters Decoder,
+    IReadOnlyList<SegmenterEpoch> History,
+    SegmenterEpoch Best,
+    double TrainingSeconds,
+    string Architecture);

@@ -1,0 +1,142 @@
+using System.Text.Json;
+using HeartStream.Capture.Audio;
+using Xunit.Abstractions;
+
+namespace HeartStream.Cli.Tests.Commands;
+
+/// <summary>
+/// <c>heartstream analyze</c> over the real samples mixed with the bad files people actually feed it: every bad file
+/// gets one error line naming it and its problem, the good ones are still analysed, and the exit code says so.
+/// </summary>
+public sealed class AnalyzeCommandTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly string[] s_samples =
+    [
+        Cli.Sample("circor/13918_AV.wav"),
+        Cli.Sample("circor/46532_AV.wav"),
+        Cli.Sample("physionet2016/a0002.wav"),
+        Cli.Sample("physionet2016/a0035.wav"),
+    ];
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("heartstream-cli-analyze-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>Bad inputs by name, each with a phrase its error line must contain.</summary>
+    private Dictionary<string, string> WriteBadFiles()
+    {
+        byte[] real = File.ReadAllBytes(s_samples[0]);
+
+        // A real file whose fmt chunk was overwritten: channel count 0 (bytes 22–23 of a canonical header).
+        byte[] corrupt = (byte[])real.Clone();
+        corrupt[22] = 0;
+        corrupt[23] = 0;
+        File.WriteAllBytes(Path.Combine(_dir, "corrupt.wav"), corrupt);
+        File.WriteAllText(Path.Combine(_dir, "notes.wav.txt"), "systolic murmur grade II, recorded at the aortic site\n");
+        File.WriteAllBytes(Path.Combine(_dir, "truncated.wav"), real.AsSpan(0, 5000).ToArray());
+        File.WriteAllBytes(Path.Combine(_dir, "empty.wav"), []);
+        return new Dictionary<string, string>
+        {
+            [Path.Combine(_dir, "corrupt.wav")] = "channel",
+            [Path.Combine(_dir, "notes.wav.txt")] = "not a RIFF/WAVE file",
+            [Path.Combine(_dir, "truncated.wav")] = "truncated",
+            [Path.Combine(_dir, "empty.wav")] = "empty",
+            [Path.Combine(_dir, "missing.wav")] = "no such file",
+        };
+    }
+
+    [Fact]
+    public void Analyze_SamplesMixedWithBadFiles_ExitOneErrorLinePerBadFileGoodFilesAnalysed()
+    {
+        Dictionary<string, string> bad = WriteBadFiles();
+        string silent = Path.Combine(_dir, "silent.wav");
+        WavWriter.Write(silent, new float[4000 * 5], 4000, WavEncoding.Pcm16);
+
+        // Bad files first and in between, so an early failure cannot stop the later good files.
+        string[] args = ["analyze", "--summary", .. bad.Keys.Take(2), s_samples[0], s_samples[1], .. bad.Keys.Skip(2), s_samples[2], s_samples[3], silent];
+        CliResult r = Cli.Run(args);
+        output.WriteLine(r.ToString());
+
+        Assert.Equal(1, r.ExitCode);
+        string[] errors = r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(bad.Count, errors.Length);
+        foreach ((string file, string problem) in bad)
+        {
+            string line = Assert.Single(errors, e => e.Contains(file, StringComparison.Ordinal));
+            Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+            Assert.Contains(problem, line, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("   at ", line, StringComparison.Ordinal); // a message, not a stack trace
+        }
+
+        string[] lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(s_samples.Length + 1, lines.Length);
+        foreach (string sample in s_samples)
+        {
+            string line = Assert.Single(lines, l => l.StartsWith(sample + ":", StringComparison.Ordinal));
+            Assert.Matches(@"heart rate \d+ bpm \(envelope estimate \d+ bpm\), \d+ S1, \d+ S2$", line);
+        }
+
+        Assert.Contains(lines, l => l.StartsWith(silent + ": 5.0 s at 4000 Hz, not segmented: silent", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Analyze_Json_ParsesWithStatusSoundsPerFileAndErrorEntries()
+    {
+        string missing = Path.Combine(_dir, "missing.wav");
+        CliResult r = Cli.Run(["analyze", "--json", s_samples[0], missing, s_samples[2]]);
+        output.WriteLine(r.ToString());
+        Assert.Equal(1, r.ExitCode);
+
+        using JsonDocument doc = JsonDocument.Parse(r.Stdout);
+        JsonElement[] files = [.. doc.RootElement.GetProperty("files").EnumerateArray()];
+        Assert.Equal(3, files.Length);
+        Assert.Equal(missing, files[1].GetProperty("file").GetString());
+        Assert.Contains("no such file", files[1].GetProperty("error").GetString(), StringComparison.Ordinal);
+        foreach (JsonElement f in new[] { files[0], files[2] })
+        {
+            Assert.Equal("ok", f.GetProperty("status").GetString());
+            double bpm = f.GetProperty("heart_rate_bpm").GetDouble();
+            Assert.InRange(bpm, 40, 200);
+            JsonElement[] sounds = [.. f.GetProperty("sounds").EnumerateArray()];
+            Assert.True(sounds.Length > 20, $"{f.GetProperty("file")}: only {sounds.Length} sounds");
+            Assert.Equal(f.GetProperty("s1_count").GetInt32(), sounds.Count(s => s.GetProperty("type").GetString() == "S1"));
+            Assert.Equal(f.GetProperty("s2_count").GetInt32(), sounds.Count(s => s.GetProperty("type").GetString() == "S2"));
+            double duration = f.GetProperty("duration_s").GetDouble();
+            foreach (JsonElement s in sounds)
+            {
+                double start = s.GetProperty("start_s").GetDouble(), end = s.GetProperty("end_s").GetDouble(), centre = s.GetProperty("centre_s").GetDouble();
+                Assert.True(start >= 0 && start <= centre && centre <= end && end <= duration, $"sound {s} outside 0..{duration} s or out of order");
+            }
+
+            Assert.Equal(0, f.GetProperty("warnings").GetArrayLength());
+        }
+
+        Assert.Equal(4000, files[0].GetProperty("sample_rate").GetInt32());
+        Assert.Equal(2000, files[2].GetProperty("sample_rate").GetInt32());
+    }
+
+    [Fact]
+    public void Analyze_AllGoodFiles_ExitZeroAndEverySoundListed()
+    {
+        CliResult r = Cli.Run(["analyze", s_samples[3]]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Empty(r.Stderr);
+        string[] lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith(s_samples[3] + ": 29.0 s at 2000 Hz", lines[0], StringComparison.Ordinal);
+        Assert.True(lines.Length > 40, r.ToString());
+        Assert.All(lines.Skip(1), l => Assert.Matches(@"^  S[12]\s+start\s+\d+\.\d{3}\s+end\s+\d+\.\d{3}\s+centre\s+\d+\.\d{3}$", l));
+    }
+
+    [Fact]
+    public void Analyze_UnreadableParameters_ExitTwoWithMessage()
+    {
+        string bogus = Path.Combine(_dir, "params.json");
+        File.WriteAllText(bogus, "{ \"version\": 99 }");
+        CliResult r = Cli.Run(["analyze", "--params", bogus, s_samples[3]]);
+        output.WriteLine(r.ToString());
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("error: cannot load segmenter parameters: ", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains("version 99", r.Stderr, StringComparison.Ordinal);
+        Assert.Empty(r.Stdout);
+    }
+}

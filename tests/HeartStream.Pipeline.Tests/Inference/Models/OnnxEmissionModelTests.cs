@@ -1,0 +1,100 @@
+using HeartStream.Pipeline.Inference;
+using HeartStream.Pipeline.Inference.Models;
+using HeartStream.TestSupport;
+
+namespace HeartStream.Pipeline.Tests.Inference.Models;
+
+/// <summary>
+/// Windowed serving of a segmenter. The fixture model (Fixtures/models/make_fixture.py, torch 1.13) is pointwise, so
+/// overlapping windows averaged together must reproduce the whole-recording output exactly; any misplaced window,
+/// transpose or weight shows up as a difference.
+/// </summary>
+public sealed class OnnxEmissionModelTests : IDisposable
+{
+    private readonly OnnxSession _session = OnnxSession.Load(Path.Combine(RepoPaths.Fixtures("Pipeline.Tests"), "models", "pointwise_segmenter.onnx"));
+
+    public void Dispose() => _session.Dispose();
+
+    [Theory]
+    [InlineData(700, 64, 16)]
+    [InlineData(257, 256, 128)]
+    [InlineData(1000, 100, 100)]
+    public void Predict_LongRecordingInWindows_EqualsSingleRun(int frames, int window, int hop)
+    {
+        float[] features = Features(frames, 3);
+        using var windowed = new OnnxEmissionModel(_session, window, hop, batchSize: 3);
+        using var whole = new OnnxEmissionModel(_session, frames + 8, 8);
+        float[] actual = new float[frames * 4];
+        float[] expected = new float[frames * 4];
+
+        windowed.Predict(features, actual);
+        whole.Predict(features, expected);
+
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-5f, $"value {i}: whole {expected[i]}, windowed {actual[i]}");
+        }
+    }
+
+    [Fact]
+    public void Predict_ShortRecording_MatchesDirectRunTransposed()
+    {
+        const int frames = 37;
+        float[] features = Features(frames, 5);
+        var channelMajor = new float[4 * frames];
+        for (int t = 0; t < frames; t++)
+        {
+            for (int c = 0; c < 4; c++)
+            {
+                channelMajor[(c * frames) + t] = features[(t * 4) + c];
+            }
+        }
+
+        var direct = new float[4 * frames];
+        _session.Run("features", channelMajor, [1, 4, frames], "posteriors", direct, [1, 4, frames]);
+        using var model = new OnnxEmissionModel(_session);
+        var actual = new float[frames * 4];
+
+        model.Predict(features, actual);
+
+        for (int t = 0; t < frames; t++)
+        {
+            float rowSum = 0;
+            for (int s = 0; s < 4; s++)
+            {
+                Assert.Equal(direct[(s * frames) + t], actual[(t * 4) + s], 6);
+                rowSum += actual[(t * 4) + s];
+            }
+
+            Assert.Equal(1f, rowSum, 5);
+        }
+    }
+
+    [Fact]
+    public void Predict_WrongPosteriorLength_ThrowsNamingSizes()
+    {
+        using var model = new OnnxEmissionModel(_session);
+        var e = Assert.Throws<ArgumentException>(() => model.Predict(new float[40], new float[39]));
+        Assert.Contains("10 x 4", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Constructor_ModelWithoutPosteriorsOutput_ThrowsClearMessage()
+    {
+        using OnnxSession other = OnnxSession.Load(Path.Combine(RepoPaths.Fixtures("Pipeline.Tests"), "inference", "tiny_conv.onnx"));
+        var e = Assert.Throws<InvalidDataException>(() => new OnnxEmissionModel(other));
+        Assert.Contains("posteriors", e.Message, StringComparison.Ordinal);
+    }
+
+    private static float[] Features(int frames, int seed)
+    {
+        var rng = new Random(seed);
+        var x = new float[frames * 4];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = (float)((rng.NextDouble() * 6) - 3);
+        }
+
+        return x;
+    }
+}
