@@ -1,6 +1,7 @@
 using HeartStream.Capture.Audio;
 using HeartStream.Pipeline.Live;
 using HeartStream.Pipeline.Segmentation;
+using HeartStream.Pipeline.Streaming;
 using HeartStream.TestSupport;
 using Xunit.Abstractions;
 
@@ -51,6 +52,38 @@ public sealed class LiveAllocationTests(ITestOutputHelper output)
         double frames = (double)pushed / audio.SampleRate * AnalysisRate.FrameRate;
         output.WriteLine($"session: {allocated} bytes over {frames:0} frames = {allocated / frames:0.0} bytes per frame");
         Assert.True(frames > 100);
+    }
+
+    [Fact]
+    public void SegmentationSession_WholeRecording_ReportsCpuPerDeviceSecond()
+    {
+        WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, "circor", "46532_AV.wav"));
+        var parameters = SegmenterParameters.Load(Path.Combine(RepoPaths.Models, "baseline", "segmenter.json"));
+        var sounds = new List<HeartSound>(4096);
+        foreach (StreamingDecoderOptions options in new[]
+        {
+            StreamingDecoderOptions.Default,
+            StreamingDecoderOptions.Default with { LookaheadSeconds = 1, StepSeconds = 0.5 },
+        })
+        {
+            double best = double.MaxValue;
+            for (int run = 0; run < 3; run++)
+            {
+                var analyzer = new SegmentationSessionAnalyzer(parameters, audio.SampleRate, options);
+                ReadOnlySpan<float> samples = audio.Samples;
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                for (int i = 0; i + 400 <= samples.Length; i += 400)
+                {
+                    analyzer.Push(samples.Slice(i, 400), sounds);
+                }
+
+                best = Math.Min(best, watch.Elapsed.TotalMilliseconds / audio.DurationSeconds);
+            }
+
+            output.WriteLine($"session look-ahead {options.LookaheadSeconds} s, step {options.StepSeconds} s: {best:0.00} ms per device-second (best of 3, wall, shared machine)");
+        }
+
+        Assert.NotEmpty(sounds);
     }
 
     private static void Run(VitalsTracker tracker, ChunkPool pool, float[] chunk, int from, int to)
