@@ -28,7 +28,11 @@ public sealed class RawPcmSource : IAudioSource
     /// <param name="deviceId">Id of the device producing it.</param>
     /// <param name="sampleRate">Its sample rate in Hz (1..384000).</param>
     /// <param name="leaveOpen">Keep <paramref name="stream"/> open on dispose (e.g. stdin).</param>
-    public RawPcmSource(Stream stream, string deviceId, int sampleRate, bool leaveOpen = false)
+    /// <param name="isLive">
+    /// True (default) for a capture device (arecord) on its own clock: the pipeline drops rather than make it wait.
+    /// False for a pipe fed faster than real time (sox from a file), which may wait for analysis and loses nothing.
+    /// </param>
+    public RawPcmSource(Stream stream, string deviceId, int sampleRate, bool leaveOpen = false, bool isLive = true)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentException.ThrowIfNullOrWhiteSpace(deviceId);
@@ -45,13 +49,14 @@ public sealed class RawPcmSource : IAudioSource
         _stream = stream;
         _leaveOpen = leaveOpen;
         _rate = sampleRate;
+        IsLive = isLive;
         DeviceId = deviceId;
     }
 
     public string DeviceId { get; }
 
-    /// <summary>A capture device or pipe runs on its own clock.</summary>
-    public bool IsLive => true;
+    /// <summary>Whether the producer runs on its own clock (see the constructor).</summary>
+    public bool IsLive { get; }
 
     public int SampleRate => _opened ? _rate : 0;
 

@@ -25,12 +25,13 @@ internal static class RunCommand
         var device = new Option<string?>("--device") { Description = "Device id of the stdin stream." };
         var rate = new Option<int?>("--rate") { Description = "Sample rate of the stdin stream in Hz." };
         var port = new Option<int?>("--http-port") { Description = "Port of /metrics, /healthz, /readyz (0 = any free port)." };
+        var stdinWait = new Option<bool>("--stdin-wait") { Description = "Stdin is a pipe faster than real time (sox from a file): wait for analysis instead of dropping." };
         var exitWhenDone = new Option<bool>("--exit-when-done") { Description = "Stop once every source has ended." };
         var beats = new Option<bool>("--print-beats") { Description = "Print every detected S1/S2." };
         var parameters = new Option<string?>("--params") { Description = "Segmenter parameters JSON (default: the shipped baseline)." };
         var command = new Command("run", "Run the live service over replayed WAV files or raw PCM from stdin.")
         {
-            files, speed, loop, stdin, device, rate, port, exitWhenDone, beats, parameters,
+            files, speed, loop, stdin, device, rate, stdinWait, port, exitWhenDone, beats, parameters,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -46,6 +47,11 @@ internal static class RunCommand
             SetFlag(config, "Sources:Stdin", parse.GetValue(stdin));
             Set(config, "Sources:StdinDevice", parse.GetValue(device));
             Set(config, "Sources:StdinRate", parse.GetValue(rate));
+            if (parse.GetValue(stdinWait))
+            {
+                config["Sources:StdinLive"] = "false";
+            }
+
             SetFlag(config, "Sources:ExitWhenDone", parse.GetValue(exitWhenDone));
             SetFlag(config, "Sources:PrintBeats", parse.GetValue(beats));
             Set(config, "Http:Port", parse.GetValue(port));

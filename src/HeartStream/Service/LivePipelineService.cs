@@ -145,7 +145,7 @@ internal sealed class LivePipelineService(
 
         if (options.Stdin)
         {
-            sources.Add(new RawPcmSource(Console.OpenStandardInput(), options.StdinDevice, options.StdinRate, leaveOpen: false));
+            sources.Add(new RawPcmSource(Console.OpenStandardInput(), options.StdinDevice, options.StdinRate, leaveOpen: false, isLive: options.StdinLive));
         }
 
         return sources;

@@ -35,6 +35,9 @@ internal static class RunHost
             .AddInMemoryCollection(commandLine);
 
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+
+        // The host logs a start-up failure (invalid options) with a stack trace; `run` prints one clear line instead.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

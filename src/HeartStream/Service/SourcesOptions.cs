@@ -27,6 +27,12 @@ public sealed class SourcesOptions
     /// <summary>Sample rate of the stdin stream in Hz.</summary>
     public int StdinRate { get; set; } = 4000;
 
+    /// <summary>
+    /// Stdin runs on the device's clock (arecord): when analysis falls behind, the oldest audio is dropped. Set false
+    /// for a pipe fed faster than real time (e.g. sox from a file): it then waits for analysis and nothing is lost.
+    /// </summary>
+    public bool StdinLive { get; set; } = true;
+
     /// <summary>Stop the service once every source has ended (default: keep serving /metrics until signalled).</summary>
     public bool ExitWhenDone { get; set; }
 

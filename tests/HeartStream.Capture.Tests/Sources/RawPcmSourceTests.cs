@@ -40,6 +40,13 @@ public sealed class RawPcmSourceTests
     }
 
     [Fact]
+    public void IsLive_DefaultTrue_FalseWhenAsked()
+    {
+        Assert.True(new RawPcmSource(new MemoryStream(), "a", 2000).IsLive);
+        Assert.False(new RawPcmSource(new MemoryStream(), "a", 2000, isLive: false).IsLive);
+    }
+
+    [Fact]
     public void Constructor_BadRate_ThrowsNamingTheLimit()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new RawPcmSource(new MemoryStream(), "x", 0));
