@@ -1,0 +1,437 @@
+using System.Globalization;
+using HeartStream.Pipeline.Events;
+
+namespace HeartStream.Pipeline.Alerts;
+
+/// <summary>
+/// Turns the pipeline's per-device events into alarm episodes following IEC 60601-1-8 conventions: every condition
+/// must hold for an onset delay before it is raised, clears only past a hysteresis limit held for a clear delay,
+/// sends Updated only on material change (rate-limited, never after acknowledgement), and physiological alerts are
+/// suppressed while the signal is poor. Pure and deterministic: all time is stream time taken from the events (and
+/// <see cref="Tick"/> for timeouts); no clocks, no I/O. Not thread-safe: one engine per alert stage.
+/// </summary>
+/// <remarks>
+/// Unknown data (a null heart rate, a missing class probability, suppression) restarts the onset and clear timers of
+/// the conditions it feeds, so it neither raises nor clears them; an active alert stays active through it.
+/// Stream time that goes backwards for a device is treated as its latest time (timers never run negative).
+/// </remarks>
+public sealed class AlertEngine
+{
+    private const double TimeEpsilon = 1e-9;
+    private readonly Func<string, AlertProfile> _profileFor;
+    private readonly string _idPrefix;
+    private readonly Dictionary<string, DeviceAlertState> _devices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DeviceAlertState Device, AlertType Type)> _active = new(StringComparer.Ordinal);
+
+    /// <summary>One profile for every device.</summary>
+    public AlertEngine(AlertProfile profile, string alertIdPrefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(alertIdPrefix);
+        profile.ThrowIfInvalid();
+        AlertProfile copy = profile.Clone();
+        _profileFor = _ => copy;
+        _idPrefix = alertIdPrefix;
+    }
+
+    /// <summary>Profiles per device from configuration; throws when the options are invalid.</summary>
+    public AlertEngine(AlertOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        IReadOnlyList<string> errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Alert options are invalid: " + string.Join(" ", errors), nameof(options));
+        }
+
+        _profileFor = options.Resolve;
+        _idPrefix = options.AlertIdPrefix ?? "";
+    }
+
+    /// <summary>Number of currently active alerts over all devices.</summary>
+    public int ActiveCount => _active.Count;
+
+    /// <summary>
+    /// Feeds one pipeline event and appends any resulting alert events to <paramref name="output"/>.
+    /// Returns how many were appended. Allocates only when an alert event is emitted.
+    /// </summary>
+    public int Process(PipelineEvent pipelineEvent, ICollection<AlertEvent> output)
+    {
+        ArgumentNullException.ThrowIfNull(pipelineEvent);
+        ArgumentNullException.ThrowIfNull(output);
+        int before = output.Count;
+        DeviceAlertState device = GetDevice(pipelineEvent.DeviceId, pipelineEvent.StreamTimeSeconds);
+        double t = Advance(device, pipelineEvent.StreamTimeSeconds);
+        switch (pipelineEvent)
+        {
+            case VitalsEvent v:
+                device.LastDataTime = t;
+                device.HeartRate = Finite(v.HeartRateBpm);
+                device.Irregularity = Finite(v.IntervalIrregularity);
+                device.Quality = Finite(v.SignalQuality);
+                device.Beats = v.BeatsInWindow;
+                EvaluateRate(device, t, output);
+                EvaluateIrregular(device, t, output);
+                EvaluateNoHeartSounds(device, t, output);
+                EvaluatePoorSignal(device, t, output);
+                break;
+            case ClassificationEvent c:
+                device.LastDataTime = t;
+                ArgumentNullException.ThrowIfNull(c.Probabilities, nameof(ClassificationEvent.Probabilities));
+                device.Murmur = Probability(c.Probabilities, "murmur");
+                device.Abnormal = Probability(c.Probabilities, "abnormal");
+                device.Extrasystole = Probability(c.Probabilities, "extrasystole");
+                device.Artifact = Probability(c.Probabilities, "artifact");
+                EvaluateSound(device, AlertType.SuspectedMurmur, device.Murmur, t, output);
+                EvaluateSound(device, AlertType.AbnormalHeartSound, device.Abnormal, t, output);
+                EvaluateIrregular(device, t, output);
+                EvaluatePoorSignal(device, t, output);
+                break;
+            case BeatEvent:
+                device.LastDataTime = t;
+                break;
+            case DeviceStatusEvent s:
+                device.Status = s.Status;
+                break;
+            default:
+                break;
+        }
+
+        EvaluateSignalLost(device, t, output);
+        return output.Count - before;
+    }
+
+    /// <summary>
+    /// Advances a device's stream time without data, so timeouts (device signal lost) fire when a device goes quiet.
+    /// <paramref name="streamTimeSeconds"/> is the caller's estimate of the device's current stream time (its latest
+    /// stream time plus the wall time since). Unknown devices are ignored. Returns how many events were appended.
+    /// </summary>
+    public int Tick(string deviceId, double streamTimeSeconds, ICollection<AlertEvent> output)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        ArgumentNullException.ThrowIfNull(output);
+        if (!_devices.TryGetValue(deviceId, out DeviceAlertState? device) || !double.IsFinite(streamTimeSeconds))
+        {
+            return 0;
+        }
+
+        int before = output.Count;
+        EvaluateSignalLost(device, Advance(device, streamTimeSeconds), output);
+        return output.Count - before;
+    }
+
+    /// <summary>
+    /// Acknowledges an active alert: it sends no further Updated messages, but still clears (with Acknowledged set).
+    /// Returns false when no active alert has that id (unknown, or already cleared).
+    /// </summary>
+    public bool Acknowledge(string alertId)
+    {
+        ArgumentNullException.ThrowIfNull(alertId);
+        if (!_active.TryGetValue(alertId, out (DeviceAlertState Device, AlertType Type) entry))
+        {
+            return false;
+        }
+
+        entry.Device.Trackers[(int)entry.Type].Acknowledged = true;
+        return true;
+    }
+
+    /// <summary>Whether the device has an active alert of that type.</summary>
+    public bool IsActive(string deviceId, AlertType type) =>
+        _devices.TryGetValue(deviceId, out DeviceAlertState? d) && d.Trackers[(int)type].Active;
+
+    /// <summary>
+    /// Forgets a device whose stream ended for good, clearing its active alerts at <paramref name="streamTimeSeconds"/>
+    /// so consumers are not left with alerts that can never clear. Returns how many events were appended.
+    /// </summary>
+    public int RemoveDevice(string deviceId, double streamTimeSeconds, ICollection<AlertEvent> output)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        ArgumentNullException.ThrowIfNull(output);
+        if (!_devices.TryGetValue(deviceId, out DeviceAlertState? device))
+        {
+            return 0;
+        }
+
+        int before = output.Count;
+        double t = Advance(device, streamTimeSeconds);
+        foreach (AlertType type in AlertTypeInfo.All)
+        {
+            if (device.Trackers[(int)type].Active)
+            {
+                Clear(device, type, t, "device removed", output);
+            }
+        }
+
+        _devices.Remove(deviceId);
+        return output.Count - before;
+    }
+
+    private DeviceAlertState GetDevice(string deviceId, double time)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        if (!double.IsFinite(time))
+        {
+            throw new ArgumentException($"Event of device '{deviceId}' has a non-finite stream time ({time}).");
+        }
+
+        if (!_devices.TryGetValue(deviceId, out DeviceAlertState? device))
+        {
+            AlertProfile profile = _profileFor(deviceId);
+            profile.ThrowIfInvalid();
+            device = new DeviceAlertState(deviceId, profile, time);
+            _devices.Add(deviceId, device);
+        }
+
+        return device;
+    }
+
+    private static double Advance(DeviceAlertState device, double time)
+    {
+        if (time > device.LastTime)
+        {
+            device.LastTime = time;
+        }
+
+        return device.LastTime;
+    }
+
+    private static double? Finite(double? value) => value is double v && double.IsFinite(v) ? v : null;
+
+    private static double? Probability(IReadOnlyDictionary<string, double> probabilities, string name) =>
+        probabilities.TryGetValue(name, out double p) && double.IsFinite(p) ? Math.Clamp(p, 0, 1) : null;
+
+    private static bool Suppressed(DeviceAlertState device) =>
+        device.Quality is not double q || q < device.Profile.SuppressPhysiologicalBelowQuality;
+
+    private void EvaluateRate(DeviceAlertState device, double t, ICollection<AlertEvent> output)
+    {
+        AlertProfile p = device.Profile;
+        bool suppressed = Suppressed(device);
+        double? hr = device.HeartRate;
+
+        ConditionState tachy = ConditionState.Unknown;
+        ConditionState brady = ConditionState.Unknown;
+        if (!suppressed && hr is double rate)
+        {
+            tachy = device.Trackers[(int)AlertType.Tachycardia].Active
+                ? (rate >= p.TachycardiaClearBpm ? ConditionState.Present : ConditionState.Absent)
+                : (rate > p.TachycardiaRaiseBpm ? ConditionState.Present : ConditionState.Absent);
+            brady = device.Trackers[(int)AlertType.Bradycardia].Active
+                ? (rate <= p.BradycardiaClearBpm ? ConditionState.Present : ConditionState.Absent)
+                : (rate < p.BradycardiaRaiseBpm ? ConditionState.Present : ConditionState.Absent);
+        }
+
+        double metric = hr ?? 0;
+        Step(device, AlertType.Tachycardia, tachy, t, t, metric, p.RateUpdateDeltaBpm, p.RateOnsetDelaySeconds, p.RateClearDelaySeconds, output);
+        Step(device, AlertType.Bradycardia, brady, t, t, metric, p.RateUpdateDeltaBpm, p.RateOnsetDelaySeconds, p.RateClearDelaySeconds, output);
+    }
+
+    private void EvaluateIrregular(DeviceAlertState device, double t, ICollection<AlertEvent> output)
+    {
+        AlertProfile p = device.Profile;
+        bool active = device.Trackers[(int)AlertType.IrregularRhythm].Active;
+        ConditionState state = ConditionState.Unknown;
+        if (!Suppressed(device) && (device.Irregularity.HasValue || device.Extrasystole.HasValue))
+        {
+            double irrLimit = active ? p.IrregularityClear : p.IrregularityRaise;
+            double extraLimit = active ? p.ExtrasystoleProbabilityClear : p.ExtrasystoleProbabilityRaise;
+            bool present = Beyond(device.Irregularity, irrLimit, active) || Beyond(device.Extrasystole, extraLimit, active);
+            state = present ? ConditionState.Present : ConditionState.Absent;
+        }
+
+        double metric = Math.Max(device.Irregularity ?? 0, device.Extrasystole ?? 0);
+        Step(device, AlertType.IrregularRhythm, state, t, t, metric, p.ProbabilityUpdateDelta, p.IrregularOnsetDelaySeconds, p.IrregularClearDelaySeconds, output);
+    }
+
+    // Raise needs strictly above the raise limit; an active alert stays while at or above the clear limit.
+    private static bool Beyond(double? value, double limit, bool active) =>
+        value is double v && (active ? v >= limit : v > limit);
+
+    private void EvaluateSound(DeviceAlertState device, AlertType type, double? probability, double t, ICollection<AlertEvent> output)
+    {
+        AlertProfile p = device.Profile;
+        bool active = device.Trackers[(int)type].Active;
+        double limit = type == AlertType.SuspectedMurmur
+            ? (active ? p.MurmurProbabilityClear : p.MurmurProbabilityRaise)
+            : (active ? p.AbnormalProbabilityClear : p.AbnormalProbabilityRaise);
+        ConditionState state = Suppressed(device) || probability is null
+            ? ConditionState.Unknown
+            : Beyond(probability, limit, active) ? ConditionState.Present : ConditionState.Absent;
+        Step(device, type, state, t, t, probability ?? 0, p.ProbabilityUpdateDelta, p.SoundOnsetDelaySeconds, p.SoundClearDelaySeconds, output);
+    }
+
+    private void EvaluateNoHeartSounds(DeviceAlertState device, double t, ICollection<AlertEvent> output)
+    {
+        AlertProfile p = device.Profile;
+        ConditionState state = ConditionState.Unknown;
+        if (device.Beats is int beats && device.Quality is double q)
+        {
+            if (beats > 0)
+            {
+                state = ConditionState.Absent;
+            }
+            else if (q >= p.NoHeartSoundsMinSignalQuality && device.Status == DeviceStatus.Online)
+            {
+                state = ConditionState.Present;
+            }
+        }
+
+        Step(device, AlertType.NoHeartSounds, state, t, t, 0, double.PositiveInfinity, p.NoHeartSoundsOnsetDelaySeconds, p.NoHeartSoundsClearDelaySeconds, output);
+    }
+
+    private void EvaluatePoorSignal(DeviceAlertState device, double t, ICollection<AlertEvent> output)
+    {
+        AlertProfile p = device.Profile;
+        bool active = device.Trackers[(int)AlertType.PoorSignal].Active;
+        ConditionState state = ConditionState.Unknown;
+        if (device.Quality.HasValue || device.Artifact.HasValue)
+        {
+            bool poorQuality = device.Quality is double q && (active ? q < p.PoorSignalClearQuality : q < p.PoorSignalRaiseQuality);
+            bool artifact = Beyond(device.Artifact, active ? p.ArtifactProbabilityClear : p.ArtifactProbabilityRaise, active);
+            state = poorQuality || artifact ? ConditionState.Present : ConditionState.Absent;
+        }
+
+        Step(device, AlertType.PoorSignal, state, t, t, device.Quality ?? 0, p.ProbabilityUpdateDelta, p.PoorSignalOnsetDelaySeconds, p.PoorSignalClearDelaySeconds, output);
+    }
+
+    private void EvaluateSignalLost(DeviceAlertState device, double t, ICollection<AlertEvent> output)
+    {
+        AlertProfile p = device.Profile;
+        double silentSince = device.LastDataTime + p.SignalLostSilenceSeconds;
+        ConditionState state;
+        double since = t;
+        if (device.Status != DeviceStatus.Online)
+        {
+            state = ConditionState.Present;
+        }
+        else if (t + TimeEpsilon >= silentSince)
+        {
+            // The condition began when the silence limit passed, however sparsely Tick is called.
+            state = ConditionState.Present;
+            since = silentSince;
+        }
+        else
+        {
+            state = ConditionState.Absent;
+        }
+
+        Step(device, AlertType.DeviceSignalLost, state, t, since, (int)device.Status, 1, p.SignalLostOnsetDelaySeconds, p.SignalLostClearDelaySeconds, output);
+    }
+
+    private void Step(
+        DeviceAlertState device,
+        AlertType type,
+        ConditionState state,
+        double t,
+        double conditionSince,
+        double metric,
+        double updateDelta,
+        double onsetDelay,
+        double clearDelay,
+        ICollection<AlertEvent> output)
+    {
+        AlertTracker tr = device.Trackers[(int)type];
+        if (!tr.Active)
+        {
+            if (state != ConditionState.Present)
+            {
+                tr.PendingSince = double.NaN;
+                return;
+            }
+
+            if (double.IsNaN(tr.PendingSince))
+            {
+                tr.PendingSince = Math.Min(conditionSince, t);
+            }
+
+            if (t - tr.PendingSince + TimeEpsilon >= onsetDelay)
+            {
+                tr.Active = true;
+                tr.Sequence++;
+                tr.Id = string.Create(CultureInfo.InvariantCulture, $"{_idPrefix}{device.DeviceId}-{AlertTypeInfo.WireName(type)}-{tr.Sequence}");
+                tr.Onset = tr.PendingSince;
+                tr.Raised = t;
+                tr.Acknowledged = false;
+                tr.ClearingSince = double.NaN;
+                tr.PendingSince = double.NaN;
+                tr.LastMetric = metric;
+                tr.LastMessageTime = t;
+                _active[tr.Id] = (device, type);
+                output.Add(Build(device, type, tr, AlertState.Raised, t, null));
+            }
+
+            return;
+        }
+
+        switch (state)
+        {
+            case ConditionState.Present:
+                tr.ClearingSince = double.NaN;
+                if (!tr.Acknowledged
+                    && Math.Abs(metric - tr.LastMetric) >= updateDelta
+                    && t - tr.LastMessageTime + TimeEpsilon >= device.Profile.MinUpdateIntervalSeconds)
+                {
+                    tr.LastMetric = metric;
+                    tr.LastMessageTime = t;
+                    output.Add(Build(device, type, tr, AlertState.Updated, t, null));
+                }
+
+                break;
+            case ConditionState.Absent:
+                if (double.IsNaN(tr.ClearingSince))
+                {
+                    tr.ClearingSince = t;
+                }
+
+                if (t - tr.ClearingSince + TimeEpsilon >= clearDelay)
+                {
+                    Clear(device, type, t, null, output);
+                }
+
+                break;
+            default:
+                tr.ClearingSince = double.NaN;
+                break;
+        }
+    }
+
+    private void Clear(DeviceAlertState device, AlertType type, double t, string? reason, ICollection<AlertEvent> output)
+    {
+        AlertTracker tr = device.Trackers[(int)type];
+        output.Add(Build(device, type, tr, AlertState.Cleared, t, reason));
+        _active.Remove(tr.Id!);
+        tr.Active = false;
+        tr.Id = null;
+        tr.PendingSince = double.NaN;
+        tr.ClearingSince = double.NaN;
+        tr.Acknowledged = false;
+    }
+
+    private static AlertEvent Build(DeviceAlertState device, AlertType type, AlertTracker tr, AlertState state, double t, string? reason)
+    {
+        (string? cls, double? prob) = type switch
+        {
+            AlertType.SuspectedMurmur => ("murmur", device.Murmur),
+            AlertType.AbnormalHeartSound => ("abnormal", device.Abnormal),
+            AlertType.IrregularRhythm => ("extrasystole", device.Extrasystole),
+            AlertType.PoorSignal => ("artifact", device.Artifact),
+            _ => ((string?)null, (double?)null),
+        };
+        var evidence = new AlertEvidence(device.HeartRate, device.Irregularity, device.Quality, device.Beats, cls, prob, device.Status, device.LastDataTime);
+        return new AlertEvent(
+            tr.Id!,
+            device.DeviceId,
+            type,
+            AlertTypeInfo.Priority(type),
+            AlertTypeInfo.Category(type),
+            state,
+            t,
+            tr.Onset,
+            tr.Raised,
+            state == AlertState.Cleared ? t : null,
+            tr.Acknowledged,
+            evidence,
+            AlertMessages.Describe(device.Profile, type, state, evidence, reason));
+    }
+}

@@ -1,0 +1,89 @@
+namespace HeartStream.Pipeline.Protocol;
+
+/// <summary>
+/// The MQTT topic tree (docs/mqtt.md). Device ids and instance names become one topic level, so they must be
+/// non-empty and free of '/', '+', '#' and NUL; the builders throw a clear message otherwise.
+/// </summary>
+public static class MqttTopics
+{
+    /// <summary>Root of every topic.</summary>
+    public const string Root = "heartstream/v1";
+
+    /// <summary>Subscription for all devices' audio.</summary>
+    public const string AudioSubscription = Root + "/devices/+/audio";
+
+    /// <summary>Subscription for all acknowledge commands.</summary>
+    public const string AlertAckSubscription = Root + "/devices/+/alerts/ack";
+
+    /// <summary>Gateway audio frames in (binary).</summary>
+    public static string Audio(string deviceId) => Device(deviceId, "audio");
+
+    /// <summary>Beats out, batched per second.</summary>
+    public static string Beats(string deviceId) => Device(deviceId, "beats");
+
+    /// <summary>Vitals out, retained.</summary>
+    public static string Vitals(string deviceId) => Device(deviceId, "vitals");
+
+    /// <summary>Alerts out, QoS 1.</summary>
+    public static string Alerts(string deviceId) => Device(deviceId, "alerts");
+
+    /// <summary>Acknowledge commands in.</summary>
+    public static string AlertAck(string deviceId) => Device(deviceId, "alerts/ack");
+
+    /// <summary>Device status out, retained.</summary>
+    public static string Status(string deviceId) => Device(deviceId, "status");
+
+    /// <summary>Service instance status, retained; also the last-will topic.</summary>
+    public static string ServiceStatus(string instance)
+    {
+        ValidateLevel(instance, nameof(instance));
+        return $"{Root}/service/{instance}/status";
+    }
+
+    /// <summary>
+    /// Extracts the device id from "heartstream/v1/devices/{id}/{suffix}" (e.g. suffix "audio" or "alerts/ack").
+    /// Returns false for any other topic.
+    /// </summary>
+    public static bool TryGetDeviceId(string topic, string suffix, out string? deviceId)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        ArgumentNullException.ThrowIfNull(suffix);
+        deviceId = null;
+        const string prefix = Root + "/devices/";
+        if (!topic.StartsWith(prefix, StringComparison.Ordinal) || !topic.EndsWith("/" + suffix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        int start = prefix.Length;
+        int end = topic.Length - suffix.Length - 1;
+        if (end <= start)
+        {
+            return false;
+        }
+
+        string id = topic[start..end];
+        if (id.Contains('/', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        deviceId = id;
+        return true;
+    }
+
+    private static string Device(string deviceId, string suffix)
+    {
+        ValidateLevel(deviceId, nameof(deviceId));
+        return $"{Root}/devices/{deviceId}/{suffix}";
+    }
+
+    private static void ValidateLevel(string value, string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(value, name);
+        if (value.AsSpan().IndexOfAny("/+#\0") >= 0)
+        {
+            throw new ArgumentException($"'{value}' cannot be an MQTT topic level: it contains '/', '+', '#' or NUL.", name);
+        }
+    }
+}
