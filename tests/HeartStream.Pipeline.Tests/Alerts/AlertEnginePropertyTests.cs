@@ -8,6 +8,11 @@ namespace HeartStream.Pipeline.Tests.Alerts;
 /// <summary>Lifecycle invariants on random event sequences over two devices, with ticks and acknowledgements.</summary>
 public sealed class AlertEnginePropertyTests
 {
+    [ThreadStatic]
+    private static Dictionary<string, VitalsEvent>? t_lastVitals;
+
+    private static Dictionary<string, VitalsEvent> LastVitals => t_lastVitals ??= [];
+
     [Fact]
     public void Process_RandomSequences_LifecycleInvariantsHold()
     {
@@ -17,6 +22,7 @@ public sealed class AlertEnginePropertyTests
             (seed, steps) =>
             {
                 var rng = new Random(seed);
+                LastVitals.Clear();
                 var engine = new AlertEngine(rng.Next(2) == 0 ? AlertProfile.CreateAdult() : AlertProfile.CreatePaediatric());
                 var output = new List<AlertEvent>();
                 var acks = new List<(string Id, int At)>();
@@ -29,17 +35,29 @@ public sealed class AlertEnginePropertyTests
                     Feed(engine, devices[d], time[d], rng, output, acks);
                 }
 
+                Raised += output.Count(e => e.State == AlertState.Raised && e.Category == AlertCategory.Physiological);
                 return Check(output) && acks.All(a => !output.Skip(a.At).Any(e => e.AlertId == a.Id && e.State == AlertState.Updated));
             }).QuickCheckThrowOnFailure();
+
+        // The property must exercise physiological episodes, not only technical ones.
+        Assert.True(Raised > 0, "Random sequences raised no physiological alert.");
     }
+
+    private int Raised { get; set; }
 
     private static void Feed(AlertEngine engine, string device, double t, Random rng, List<AlertEvent> output, List<(string Id, int At)> acks)
     {
         switch (rng.Next(10))
         {
             case < 5:
-                double? hr = rng.Next(6) == 0 ? null : 30 + (rng.NextDouble() * 170);
-                engine.Process(new VitalsEvent(device, t, hr, hr is null ? null : rng.NextDouble() * 0.5, rng.NextDouble(), rng.Next(4)), output);
+                // Values persist for a while (sticky), so conditions hold long enough to raise and clear.
+                VitalsEvent? last = LastVitals.TryGetValue(device, out VitalsEvent? v) ? v : null;
+                double? hr = last is not null && rng.Next(8) > 0 ? last.HeartRateBpm : (rng.Next(6) == 0 ? null : 30 + (rng.NextDouble() * 170));
+                double quality = last is not null && rng.Next(8) > 0 ? last.SignalQuality : rng.NextDouble();
+                int beats = last is not null && rng.Next(8) > 0 ? last.BeatsInWindow : rng.Next(4);
+                var vitals = new VitalsEvent(device, t, hr, hr is null ? null : rng.NextDouble() * 0.5, quality, beats);
+                LastVitals[device] = vitals;
+                engine.Process(vitals, output);
                 break;
             case < 7:
                 var probs = new Dictionary<string, double>();
