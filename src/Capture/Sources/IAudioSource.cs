@@ -17,6 +17,13 @@ public interface IAudioSource : IAsyncDisposable
     /// <summary>The device this audio comes from (bed, stethoscope); unique within a pipeline.</summary>
     string DeviceId { get; }
 
+    /// <summary>
+    /// True when audio arrives on the device's own clock (a real device, a paced replay): the pipeline must never make
+    /// it wait, so the capture edge drops the oldest audio when analysis falls behind (and counts it). False for a
+    /// source read as fast as possible (a file at speed 0), which waits for analysis instead and loses nothing.
+    /// </summary>
+    bool IsLive { get; }
+
     /// <summary>Sample rate in Hz; 0 until <see cref="OpenAsync"/> has completed.</summary>
     int SampleRate { get; }
 

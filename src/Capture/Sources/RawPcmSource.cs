@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Binary;
 
 namespace HeartStream.Capture.Sources;
@@ -49,6 +50,9 @@ public sealed class RawPcmSource : IAudioSource
 
     public string DeviceId { get; }
 
+    /// <summary>A capture device or pipe runs on its own clock.</summary>
+    public bool IsLive => true;
+
     public int SampleRate => _opened ? _rate : 0;
 
     public ValueTask<int> OpenAsync(CancellationToken cancellationToken = default)
@@ -58,6 +62,7 @@ public sealed class RawPcmSource : IAudioSource
         return ValueTask.FromResult(_rate);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // a suspended read reuses its state box: no allocation per chunk
     public async ValueTask<int> ReadAsync(Memory<float> buffer, CancellationToken cancellationToken = default)
     {
         if (!_opened)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using HeartStream.Capture.Audio;
 
@@ -37,6 +38,9 @@ public sealed class WavFileSource : IAudioSource
 
     public string DeviceId { get; }
 
+    /// <summary>Paced replays are live (they never wait); speed 0 waits for the reader.</summary>
+    public bool IsLive => _options.Speed > 0;
+
     public int SampleRate { get; private set; }
 
     /// <summary>The file replayed.</summary>
@@ -68,6 +72,7 @@ public sealed class WavFileSource : IAudioSource
         return SampleRate;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // a suspended read reuses its state box: no allocation per chunk
     public async ValueTask<int> ReadAsync(Memory<float> buffer, CancellationToken cancellationToken = default)
     {
         WavStreamReader reader = _reader ?? throw new InvalidOperationException($"Source '{DeviceId}' must be opened before reading.");

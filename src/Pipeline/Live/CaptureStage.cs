@@ -6,9 +6,10 @@ namespace HeartStream.Pipeline.Live;
 
 /// <summary>
 /// The capture edge of one device: reads its opened <see cref="IAudioSource"/> into pooled buffers and writes
-/// <see cref="AudioChunk"/>s to the device's bounded capture channel. That channel is the only one allowed to drop
-/// (created by <see cref="CreateChannel"/> with <see cref="BoundedChannelFullMode.DropOldest"/>): a device is never
-/// blocked by slow analysis, and every dropped sample is counted.
+/// <see cref="AudioChunk"/>s to the device's bounded capture channel. For a live source that channel is the only one
+/// allowed to drop (created by <see cref="CreateChannel"/> with <see cref="BoundedChannelFullMode.DropOldest"/>): a
+/// device is never blocked by slow analysis, and every dropped sample is counted. A source that is not live (a file
+/// read as fast as possible) gets a waiting channel instead: it is paced by analysis and loses nothing.
 /// </summary>
 /// <remarks>
 /// Completion: end of the source, or <paramref name="stop"/> (graceful stop), completes the channel normally; a source
@@ -24,14 +25,14 @@ public static class CaptureStage
     /// The bounded drop-oldest channel of one device. Dropped chunks go back to <paramref name="pool"/> and their
     /// samples to <paramref name="onDropped"/>.
     /// </summary>
-    public static Channel<AudioChunk> CreateChannel(int capacityChunks, ChunkPool pool, Action<int> onDropped)
+    public static Channel<AudioChunk> CreateChannel(int capacityChunks, ChunkPool pool, Action<int> onDropped, bool dropWhenFull = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityChunks, 1);
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentNullException.ThrowIfNull(onDropped);
         var options = new BoundedChannelOptions(capacityChunks)
         {
-            FullMode = BoundedChannelFullMode.DropOldest,
+            FullMode = dropWhenFull ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.Wait,
             SingleReader = true,
             SingleWriter = true,
         };
@@ -73,10 +74,15 @@ public static class CaptureStage
                 }
 
                 // DropOldest: TryWrite always succeeds while the channel is open; the callback counts what it pushes out.
-                if (!output.TryWrite(new AudioChunk(buffer, n, position, Stopwatch.GetTimestamp())))
+                // Wait (a source that is not live): wait for room; abort still ends the wait.
+                var chunk = new AudioChunk(buffer, n, position, Stopwatch.GetTimestamp());
+                if (!output.TryWrite(chunk))
                 {
-                    pool.Return(buffer);
-                    break; // the reader is gone (pipeline aborted)
+                    if (!await output.WaitToWriteAsync(abort).ConfigureAwait(false) || !output.TryWrite(chunk))
+                    {
+                        pool.Return(buffer);
+                        break; // the reader is gone
+                    }
                 }
 
                 position += n;

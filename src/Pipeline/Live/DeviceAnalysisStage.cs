@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Threading.Channels;
 using HeartStream.Pipeline.Events;
@@ -127,6 +128,7 @@ public sealed class DeviceAnalysisStage
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // waits on a full events channel reuse their box
     private async ValueTask EmitAsync(ChannelWriter<PipelineEvent> output, double finalizedSeconds, CancellationToken cancellationToken)
     {
         for (int i = 0; i < _sounds.Count; i++)

@@ -278,7 +278,7 @@ public sealed class LivePipeline : IAsyncDisposable
                         dropped += n;
                         Interlocked.Add(ref owner._dropped, n);
                         HeartStreamMetrics.AddDroppedSamples(n, CaptureStage.DropReason);
-                    });
+                    }, dropWhenFull: source.IsLive);
                     LiveLog.DeviceOnline(owner._logger, id, _sampleRate);
                     Task capture = CaptureStage.RunAsync(source, _capture.Writer, pool, owner._stop.Token, owner._abort.Token);
                     await _analysis.RunAsync(_capture.Reader, events, owner._abort.Token).ConfigureAwait(false);

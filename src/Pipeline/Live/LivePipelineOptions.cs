@@ -27,6 +27,15 @@ public sealed class LivePipelineOptions
     /// <summary>Trailing window the vitals are computed over, in seconds.</summary>
     public double VitalsWindowSeconds { get; set; } = 10.0;
 
+    /// <summary>
+    /// Streaming decoder look-ahead in seconds (0 = the decoder's default, 2 s): a sound is final this long after its
+    /// end. Lower means less latency and less agreement with the offline analysis.
+    /// </summary>
+    public double DecoderLookaheadSeconds { get; set; }
+
+    /// <summary>Seconds of new audio between two streaming decodes (0 = the decoder's default). Latency grows by up to one step.</summary>
+    public double DecoderStepSeconds { get; set; }
+
     /// <summary>Segmenter parameters JSON; empty = the shipped baseline next to the executable.</summary>
     public string SegmenterParameters { get; set; } = "";
 
@@ -57,6 +66,16 @@ public sealed class LivePipelineOptions
         if (!(VitalsWindowSeconds >= VitalsIntervalSeconds && VitalsWindowSeconds <= 60))
         {
             errors.Add($"{SectionName}:VitalsWindowSeconds must be between VitalsIntervalSeconds and 60; got {VitalsWindowSeconds}.");
+        }
+
+        if (!(DecoderLookaheadSeconds >= 0 && DecoderLookaheadSeconds <= 2))
+        {
+            errors.Add($"{SectionName}:DecoderLookaheadSeconds must be 0 (default) .. 2; got {DecoderLookaheadSeconds}.");
+        }
+
+        if (!(DecoderStepSeconds >= 0 && DecoderStepSeconds <= 5))
+        {
+            errors.Add($"{SectionName}:DecoderStepSeconds must be 0 (default) .. 5; got {DecoderStepSeconds}.");
         }
 
         return errors;
