@@ -172,6 +172,33 @@ public sealed class SpringerSegmenter
         return hr;
     }
 
+    /// <summary>
+    /// The decoding half with a heart rate the caller already chose (e.g. the one the last
+    /// <see cref="DecodePosteriors(Span{float}, ReadOnlySpan{float}, SegmenterParameters, Span{HeartState}, List{HeartSound})"/>
+    /// returned): one HSMM pass instead of up to five plus two autocorrelations, which is what lets a live decoder
+    /// re-decode its window often while re-estimating the rate less often. <paramref name="posteriors"/> is
+    /// overwritten with emission likelihoods; <paramref name="sounds"/> is appended to when not null.
+    /// </summary>
+    public void DecodePosteriors(
+        Span<float> posteriors, HeartRateEstimate heartRate, SegmenterParameters parameters, Span<HeartState> states, List<HeartSound>? sounds)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        const int S = LogisticEmissionModel.States;
+        int frames = posteriors.Length / S;
+        if (frames == 0 || frames > MaxFrames || posteriors.Length != frames * S)
+        {
+            throw new ArgumentException($"posteriors must be 1..{MaxFrames} frames of {S} states, got {posteriors.Length} values", nameof(posteriors));
+        }
+
+        ModelFor(parameters);
+        EmissionLikelihood.FromPosteriors(posteriors, _priors, posteriors);
+        _decoder.Decode(posteriors, heartRate, parameters.Durations, states[..frames]);
+        if (sounds is not null)
+        {
+            HeartSoundExtractor.FromStates(states[..frames], parameters.FrameRate, parameters.SoundOffsetSeconds, sounds);
+        }
+    }
+
     private static HeartRateEstimate Clamp(HeartRateEstimate hr, SegmenterParameters parameters) =>
         hr with { Bpm = Math.Clamp(hr.Bpm, parameters.MinBpm, parameters.MaxBpm) };
 

@@ -77,6 +77,12 @@ internal sealed class PrometheusRunner : IDisposable
         {
             using HttpResponseMessage response = await _client.GetAsync(new Uri("api/v1/query?query=" + Uri.EscapeDataString(expression), UriKind.Relative));
             string body = await response.Content.ReadAsStringAsync();
+            if (!body.TrimStart().StartsWith('{'))
+            {
+                // While it starts up Prometheus answers 503 "Service Unavailable" in plain text: not ready yet.
+                return ("unreachable", 0, $"{(int)response.StatusCode}: {body}");
+            }
+
             using JsonDocument document = JsonDocument.Parse(body);
             string status = document.RootElement.GetProperty("status").GetString() ?? "?";
             int results = 0;
