@@ -17,6 +17,9 @@ internal sealed class GatedSource(string deviceId, float[] samples, int sampleRa
 
     public int SampleRate { get; private set; }
 
+    /// <summary>False: read as fast as analysis takes it, so nothing is dropped.</summary>
+    public bool IsLive => false;
+
     /// <summary>Completes when everything before the gate has been read.</summary>
     public Task ReachedGate => _reachedGate.Task;
 

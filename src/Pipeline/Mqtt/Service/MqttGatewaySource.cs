@@ -52,6 +52,9 @@ public sealed class MqttGatewaySource : IAudioSource
     /// <inheritdoc />
     public string DeviceId { get; }
 
+    /// <summary>Always true: a gateway device runs on its own clock and must never be made to wait.</summary>
+    public bool IsLive => true;
+
     /// <inheritdoc />
     public int SampleRate => (int)Volatile.Read(ref _rate);
 
