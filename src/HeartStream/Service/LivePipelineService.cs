@@ -1,0 +1,153 @@
+using HeartStream.Capture.Sources;
+using HeartStream.Hosting;
+using HeartStream.Pipeline.Live;
+using HeartStream.Pipeline.Telemetry;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HeartStream.Service;
+
+/// <summary>
+/// The hosted service behind `heartstream run`: starts the HTTP endpoints (readiness = pipeline started), the live
+/// pipeline and its sources; on host stop (SIGTERM, Ctrl-C) drains the pipeline gracefully, falling back to abort
+/// when the host's shutdown timeout expires. A pipeline failure stops the host with exit code 1.
+/// </summary>
+internal sealed class LivePipelineService(
+    IOptions<LivePipelineOptions> pipelineOptions,
+    IOptions<SourcesOptions> sourcesOptions,
+    IOptions<HttpOptions> httpOptions,
+    IDeviceAnalyzerFactory analyzers,
+    IHostApplicationLifetime lifetime,
+    ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+{
+    /// <summary>Readiness condition set once the pipeline runs.</summary>
+    public const string ReadinessCondition = "pipeline";
+
+    private readonly ILogger _logger = loggerFactory.CreateLogger<LivePipelineService>();
+    private readonly ReadinessGate _gate = new(ReadinessCondition);
+    private PrometheusTextExporter? _exporter;
+    private MetricsServer? _server;
+    private LivePipeline? _pipeline;
+
+    /// <summary>Exit code the command returns (1 after a pipeline failure).</summary>
+    public int ExitCode { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _exporter = new PrometheusTextExporter(new PrometheusExporterOptions(), loggerFactory.CreateLogger<PrometheusTextExporter>());
+        _server = await MetricsServer.StartAsync(httpOptions.Value, _exporter, _gate.Check, cancellationToken: cancellationToken).ConfigureAwait(false);
+        ServiceLog.Listening(_logger, _server.BaseAddress);
+
+        SourcesOptions sources = sourcesOptions.Value;
+        var sinks = new List<IEventSink> { new MetricsEventSink(), new ConsoleEventSink(Console.Out, sources.PrintBeats) };
+        _pipeline = new LivePipeline(pipelineOptions.Value, analyzers, sinks, loggerFactory.CreateLogger<LivePipeline>());
+        _pipeline.Start();
+        foreach (IAudioSource source in CreateSources(sources))
+        {
+            _pipeline.AddDevice(source);
+        }
+
+        ServiceLog.Started(_logger, _pipeline.DevicesSeen);
+        _gate.Set(ReadinessCondition, true);
+        if (sources.ExitWhenDone)
+        {
+            _pipeline.CompleteAdding();
+        }
+
+        _ = WatchAsync(_pipeline, sources.ExitWhenDone);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _gate.Set(ReadinessCondition, false);
+        if (_pipeline is not null)
+        {
+            ServiceLog.Stopping(_logger);
+            try
+            {
+                await _pipeline.StopAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or System.Threading.Channels.ChannelClosedException)
+            {
+                ExitCode = ExitCode == 0 && cancellationToken.IsCancellationRequested ? 1 : ExitCode; // aborted: shutdown timeout
+            }
+#pragma warning disable CA1031 // The failure was logged by the watcher; shutdown must still release the server.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                ExitCode = 1;
+            }
+        }
+
+        if (_server is not null)
+        {
+            await _server.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_pipeline is not null)
+        {
+            await _pipeline.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_server is not null)
+        {
+            await _server.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _exporter?.Dispose();
+    }
+
+    private async Task WatchAsync(LivePipeline pipeline, bool exitWhenDone)
+    {
+        try
+        {
+            await pipeline.Completion.ConfigureAwait(false);
+            if (exitWhenDone)
+            {
+                ServiceLog.SourcesEnded(_logger);
+                lifetime.StopApplication();
+            }
+        }
+#pragma warning disable CA1031 // Any pipeline failure stops the service with exit code 1.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            if (ex is not OperationCanceledException)
+            {
+                ServiceLog.PipelineFailed(_logger, ex);
+                ExitCode = 1;
+            }
+
+            lifetime.StopApplication();
+        }
+    }
+
+    private static List<IAudioSource> CreateSources(SourcesOptions options)
+    {
+        var sources = new List<IAudioSource>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var replay = new WavReplayOptions { Speed = options.Speed, Loop = options.Loop };
+        foreach (string file in options.Files)
+        {
+            string baseId = Path.GetFileNameWithoutExtension(file);
+            string id = baseId;
+            for (int n = 2; !ids.Add(id); n++)
+            {
+                id = $"{baseId}-{n}";
+            }
+
+            sources.Add(new WavFileSource(file, id, replay));
+        }
+
+        if (options.Stdin)
+        {
+            sources.Add(new RawPcmSource(Console.OpenStandardInput(), options.StdinDevice, options.StdinRate, leaveOpen: false));
+        }
+
+        return sources;
+    }
+}

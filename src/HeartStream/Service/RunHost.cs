@@ -1,0 +1,56 @@
+using HeartStream.Hosting;
+using HeartStream.Pipeline.Live;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace HeartStream.Service;
+
+/// <summary>
+/// Builds the Generic Host of `heartstream run`. Configuration, later wins: appsettings.json next to the executable,
+/// then HEARTSTREAM_-prefixed environment variables (HEARTSTREAM_Pipeline__CaptureQueueChunks=64), then the command line
+/// (given here as configuration keys). Every options class is validated at start-up. ConsoleLifetime turns SIGTERM and
+/// Ctrl-C into a graceful stop.
+/// </summary>
+internal static class RunHost
+{
+    /// <summary>How long a graceful drain may take before the pipeline is aborted.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
+
+    public static IHost Build(IReadOnlyDictionary<string, string?> commandLine, Func<IServiceProvider, IDeviceAnalyzerFactory> analyzers)
+    {
+        ArgumentNullException.ThrowIfNull(commandLine);
+        ArgumentNullException.ThrowIfNull(analyzers);
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false)
+            .AddEnvironmentVariables("HEARTSTREAM_")
+            .AddInMemoryCollection(commandLine);
+
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+
+        IServiceCollection services = builder.Services;
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        services.AddHeartStreamHttpOptions(builder.Configuration);
+        services.AddOptions<LivePipelineOptions>().Bind(builder.Configuration.GetSection(LivePipelineOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LivePipelineOptions>, LivePipelineOptionsValidator>();
+        services.AddOptions<SourcesOptions>().Bind(builder.Configuration.GetSection(SourcesOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<SourcesOptions>, SourcesOptionsValidator>();
+        services.AddSingleton(analyzers);
+        services.AddSingleton<LivePipelineService>();
+        services.AddHostedService(sp => sp.GetRequiredService<LivePipelineService>());
+        return builder.Build();
+    }
+}

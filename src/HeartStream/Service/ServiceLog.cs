@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace HeartStream.Service;
+
+/// <summary>Source-generated log messages of `heartstream run` (start-up and shutdown only).</summary>
+internal static partial class ServiceLog
+{
+    [LoggerMessage(200, LogLevel.Information, "HTTP endpoints listening at {Address} (/metrics, /healthz, /readyz).")]
+    public static partial void Listening(ILogger logger, Uri address);
+
+    [LoggerMessage(201, LogLevel.Information, "Live pipeline started with {Devices} device(s).")]
+    public static partial void Started(ILogger logger, int devices);
+
+    [LoggerMessage(202, LogLevel.Information, "Stopping: draining the live pipeline.")]
+    public static partial void Stopping(ILogger logger);
+
+    [LoggerMessage(203, LogLevel.Information, "Every source has ended; stopping.")]
+    public static partial void SourcesEnded(ILogger logger);
+
+    [LoggerMessage(204, LogLevel.Error, "The live pipeline failed; stopping with exit code 1.")]
+    public static partial void PipelineFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,163 @@
+using System.Runtime.CompilerServices;
+using System.Diagnostics;
+using System.Threading.Channels;
+using HeartStream.Pipeline.Events;
+using HeartStream.Pipeline.Segmentation;
+using HeartStream.Pipeline.Telemetry;
+
+namespace HeartStream.Pipeline.Live;
+
+/// <summary>
+/// Analysis of one device: reads its capture channel, pushes the audio through the <see cref="IDeviceAnalyzer"/>
+/// (resample, features, emission model, streaming HSMM), writes a <see cref="BeatEvent"/> per final sound and a
+/// <see cref="VitalsEvent"/> per vitals interval to the events channel (waiting when it is full: backpressure, no loss).
+/// </summary>
+/// <remarks>
+/// <para>Device failures stay with the device: when the capture channel was completed with an error (corrupt file,
+/// broken pipe) or the analyzer rejects the audio, the stage writes a <see cref="DeviceStatusEvent"/> with status
+/// <see cref="DeviceStatus.Error"/> and the reason, and completes its output normally. At the end of a good stream it
+/// flushes the analyzer (the last sounds and vitals) and writes <see cref="DeviceStatus.Offline"/>. Abort
+/// (<paramref name="cancellationToken"/>) or a failing events channel completes the output with the exception.</para>
+/// <para>Times in events are device stream time: where chunks were dropped at capture, the analysed audio skips them,
+/// and sound times are mapped back through the chunk positions. Per chunk nothing is allocated; events are.</para>
+/// </remarks>
+public sealed class DeviceAnalysisStage
+{
+    private const int ArrivalCapacity = 1024;
+
+    private readonly string _deviceId;
+    private readonly int _sampleRate;
+    private readonly IDeviceAnalyzer _analyzer;
+    private readonly ChunkPool _pool;
+    private readonly VitalsTracker _vitals;
+    private readonly ArrivalMap _arrivals = new(ArrivalCapacity);
+    private readonly List<HeartSound> _sounds = new(64);
+    private long _analysed;
+
+    public DeviceAnalysisStage(string deviceId, int sampleRate, IDeviceAnalyzer analyzer, ChunkPool pool, double vitalsIntervalSeconds, double vitalsWindowSeconds)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(deviceId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
+        ArgumentNullException.ThrowIfNull(analyzer);
+        ArgumentNullException.ThrowIfNull(pool);
+        _deviceId = deviceId;
+        _sampleRate = sampleRate;
+        _analyzer = analyzer;
+        _pool = pool;
+        _vitals = new VitalsTracker(sampleRate, vitalsIntervalSeconds, vitalsWindowSeconds);
+    }
+
+    /// <summary>Why the device failed, or null.</summary>
+    public string? FailureReason { get; private set; }
+
+    /// <summary>Samples analysed so far (excludes dropped ones).</summary>
+    public long AnalysedSamples => Volatile.Read(ref _analysed);
+
+    /// <summary>Runs until the capture channel completes; completes <paramref name="output"/>.</summary>
+    public async Task RunAsync(ChannelReader<AudioChunk> input, ChannelWriter<PipelineEvent> output, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        Exception? fault = null;
+        try
+        {
+            await output.WriteAsync(new DeviceStatusEvent(_deviceId, 0, DeviceStatus.Online, null), cancellationToken).ConfigureAwait(false);
+            string? deviceError = await AnalyseAsync(input, output, cancellationToken).ConfigureAwait(false);
+            if (deviceError is null)
+            {
+                _sounds.Clear();
+                _analyzer.Flush(_sounds);
+                await EmitAsync(output, double.PositiveInfinity, cancellationToken).ConfigureAwait(false);
+                await output.WriteAsync(new DeviceStatusEvent(_deviceId, DeviceSeconds(_analysed), DeviceStatus.Offline, null), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                FailureReason = deviceError;
+                await output.WriteAsync(new DeviceStatusEvent(_deviceId, DeviceSeconds(_analysed), DeviceStatus.Error, deviceError), cancellationToken).ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // Abort or a broken events channel: the exception travels down via the output.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            fault = ex;
+        }
+
+        output.TryComplete(fault);
+    }
+
+    /// <summary>Analyses until the input ends; returns null, or the reason the device failed.</summary>
+    private async Task<string?> AnalyseAsync(ChannelReader<AudioChunk> input, ChannelWriter<PipelineEvent> output, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                if (!await input.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return ex.Message; // the source failed; its exception names the source and the problem
+            }
+
+            while (input.TryRead(out AudioChunk chunk))
+            {
+                long started = Stopwatch.GetTimestamp();
+                _arrivals.Add(_analysed, chunk.FirstSample, chunk.ArrivalTimestamp);
+                _sounds.Clear();
+                try
+                {
+                    _vitals.AddAudio(chunk.Samples);
+                    _analyzer.Push(chunk.Samples, _sounds);
+                }
+                catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException)
+                {
+                    _pool.Return(chunk.Buffer);
+                    return $"analysis rejected the audio of device '{_deviceId}': {ex.Message}";
+                }
+
+                Volatile.Write(ref _analysed, _analysed + chunk.Count);
+                _pool.Return(chunk.Buffer);
+                HeartStreamMetrics.AddAudioProcessed((double)chunk.Count / _sampleRate);
+                await EmitAsync(output, _analyzer.FinalizedSeconds, cancellationToken).ConfigureAwait(false);
+                HeartStreamMetrics.RecordStageLatency("analysis", Stopwatch.GetElapsedTime(started).TotalSeconds);
+            }
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // waits on a full events channel reuse their box
+    private async ValueTask EmitAsync(ChannelWriter<PipelineEvent> output, double finalizedSeconds, CancellationToken cancellationToken)
+    {
+        for (int i = 0; i < _sounds.Count; i++)
+        {
+            HeartSound sound = _sounds[i];
+            _vitals.AddSound(sound);
+            long centre = (long)Math.Round(sound.CentreSeconds * _sampleRate);
+            double shift = 0;
+            double latency = double.NaN;
+            if (_arrivals.TryFind(Math.Clamp(centre, 0, Math.Max(0, _analysed - 1)), out long deviceSample, out long arrival))
+            {
+                shift = (double)(deviceSample - centre) / _sampleRate;
+                latency = Stopwatch.GetElapsedTime(arrival).TotalSeconds;
+            }
+
+            var shifted = new HeartSound(sound.Type, sound.StartSeconds + shift, sound.EndSeconds + shift);
+            await output.WriteAsync(new BeatEvent(_deviceId, shifted, latency), cancellationToken).ConfigureAwait(false);
+        }
+
+        while (_vitals.TryNext(finalizedSeconds, out double time, out double? bpm, out double? cv, out double quality, out int beats))
+        {
+            double deviceTime = DeviceSeconds((long)Math.Round(time * _sampleRate));
+            await output.WriteAsync(new VitalsEvent(_deviceId, deviceTime, bpm, cv, quality, beats), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private double DeviceSeconds(long analysedSample)
+    {
+        long device = _arrivals.TryFind(analysedSample, out long d, out _) ? d : analysedSample;
+        return (double)device / _sampleRate;
+    }
+}

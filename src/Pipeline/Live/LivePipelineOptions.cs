@@ -1,0 +1,93 @@
+namespace HeartStream.Pipeline.Live;
+
+/// <summary>
+/// Sizes and rates of the live pipeline; bound from the "Pipeline" configuration section
+/// (HEARTSTREAM_Pipeline__CaptureQueueChunks etc.) and validated at start-up.
+/// </summary>
+public sealed class LivePipelineOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string SectionName = "Pipeline";
+
+    /// <summary>
+    /// Chunks each device's capture channel holds before the oldest is dropped (with the chunk length, how much audio a
+    /// device may run ahead of its analysis: 32 × 100 ms = 3.2 s).
+    /// </summary>
+    public int CaptureQueueChunks { get; set; } = 32;
+
+    /// <summary>Length of a capture chunk (one source read at most), in milliseconds of device audio.</summary>
+    public int ChunkMilliseconds { get; set; } = 100;
+
+    /// <summary>Events the shared events channel holds before analysis waits for the sinks.</summary>
+    public int EventQueueCapacity { get; set; } = 4096;
+
+    /// <summary>Stream seconds between two vitals events of a device.</summary>
+    public double VitalsIntervalSeconds { get; set; } = 1.0;
+
+    /// <summary>Trailing window the vitals are computed over, in seconds.</summary>
+    public double VitalsWindowSeconds { get; set; } = 10.0;
+
+    /// <summary>
+    /// Streaming decoder look-ahead in seconds (0 = the decoder's default, 2 s): a sound is final this long after its
+    /// end. Lower means less latency and less agreement with the offline analysis.
+    /// </summary>
+    public double DecoderLookaheadSeconds { get; set; }
+
+    /// <summary>Seconds of new audio between two streaming decodes (0 = the decoder's default). Latency grows by up to one step.</summary>
+    public double DecoderStepSeconds { get; set; }
+
+    /// <summary>Segmenter parameters JSON; empty = the shipped baseline next to the executable.</summary>
+    public string SegmenterParameters { get; set; } = "";
+
+    /// <summary>Problems with these options, each a sentence naming the setting; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (CaptureQueueChunks is < 2 or > 10_000)
+        {
+            errors.Add($"{SectionName}:CaptureQueueChunks must be 2..10000; got {CaptureQueueChunks}.");
+        }
+
+        if (ChunkMilliseconds is < 5 or > 2000)
+        {
+            errors.Add($"{SectionName}:ChunkMilliseconds must be 5..2000; got {ChunkMilliseconds}.");
+        }
+
+        if (EventQueueCapacity is < 1 or > 1_000_000)
+        {
+            errors.Add($"{SectionName}:EventQueueCapacity must be 1..1000000; got {EventQueueCapacity}.");
+        }
+
+        if (!(VitalsIntervalSeconds >= 0.1 && VitalsIntervalSeconds <= 60))
+        {
+            errors.Add($"{SectionName}:VitalsIntervalSeconds must be 0.1..60; got {VitalsIntervalSeconds}.");
+        }
+
+        if (!(VitalsWindowSeconds >= VitalsIntervalSeconds && VitalsWindowSeconds <= 60))
+        {
+            errors.Add($"{SectionName}:VitalsWindowSeconds must be between VitalsIntervalSeconds and 60; got {VitalsWindowSeconds}.");
+        }
+
+        if (!(DecoderLookaheadSeconds >= 0 && DecoderLookaheadSeconds <= 2))
+        {
+            errors.Add($"{SectionName}:DecoderLookaheadSeconds must be 0 (default) .. 2; got {DecoderLookaheadSeconds}.");
+        }
+
+        if (!(DecoderStepSeconds >= 0 && DecoderStepSeconds <= 5))
+        {
+            errors.Add($"{SectionName}:DecoderStepSeconds must be 0 (default) .. 5; got {DecoderStepSeconds}.");
+        }
+
+        return errors;
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> listing every problem.</summary>
+    public void ThrowIfInvalid()
+    {
+        IReadOnlyList<string> errors = Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors));
+        }
+    }
+}

@@ -1,0 +1,184 @@
+using HeartStream.Pipeline.Analysis;
+using HeartStream.Pipeline.Segmentation;
+
+namespace HeartStream.Pipeline.Live;
+
+/// <summary>
+/// Heart rate, interval irregularity and signal quality of one device over a trailing window, computed at fixed stream
+/// times T = k·interval once the analyzer's sounds are final up to T, from sounds that ended by T: the values depend
+/// only on the audio, never on chunking or timing.
+/// </summary>
+/// <remarks>
+/// <para>Heart rate: 60 / mean of S1-to-S1 intervals in 0.25..2 s (240..30 bpm; longer gaps are missed beats, not slow
+/// beats); null with fewer than two such intervals (three S1s). Irregularity: their coefficient of variation.</para>
+/// <para>Signal quality = level × (0.4 coverage + 0.3 pairing + 0.3 regularity): level rises from 0 at the silence
+/// threshold (<see cref="SignalCheck.SilentPeakDbfs"/>) to 1 at 40 dB above it (window peak); coverage is the share of the
+/// window spanned by plausible S1-S1 intervals (the segmenter found a rhythm throughout); pairing is the share of those
+/// intervals holding exactly one S2 (the segmenter's confidence in the S1/S2 order); regularity is 1 / (1 + (CV/0.3)²),
+/// so an irregular rhythm lowers quality only gently.</para>
+/// </remarks>
+public sealed class VitalsTracker
+{
+    private const double MinInterval = 0.25;
+    private const double MaxInterval = 2.0;
+    private const int LevelRingSeconds = 128;
+
+    private readonly HeartSound[] _sounds;
+    private readonly float[] _peakPerSecond = new float[LevelRingSeconds];
+    private readonly int _sampleRate;
+    private readonly double _interval;
+    private readonly double _window;
+    private int _soundCount;
+    private int _soundHead;
+    private long _samples;
+    private long _nextTick = 1;
+
+    public VitalsTracker(int sampleRate, double intervalSeconds, double windowSeconds)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
+        if (!(intervalSeconds > 0) || !(windowSeconds >= intervalSeconds) || windowSeconds > LevelRingSeconds / 2)
+        {
+            throw new ArgumentException($"Vitals interval must be > 0 and the window between it and {LevelRingSeconds / 2} s; got {intervalSeconds} s and {windowSeconds} s.");
+        }
+
+        _sampleRate = sampleRate;
+        _interval = intervalSeconds;
+        _window = windowSeconds;
+        _sounds = new HeartSound[(int)Math.Ceiling(windowSeconds * 2 * 240 / 60) + 8];
+    }
+
+    /// <summary>Stream time of the next vitals.</summary>
+    public double NextTime => _nextTick * _interval;
+
+    /// <summary>Records the level of the next analysed samples.</summary>
+    public void AddAudio(ReadOnlySpan<float> audio)
+    {
+        int i = 0;
+        while (i < audio.Length)
+        {
+            long second = _samples / _sampleRate;
+            int slot = (int)(second % LevelRingSeconds);
+            int inSecond = (int)(_samples % _sampleRate);
+            int n = Math.Min(audio.Length - i, _sampleRate - inSecond);
+            float peak = inSecond == 0 ? 0f : _peakPerSecond[slot];
+            ReadOnlySpan<float> part = audio.Slice(i, n);
+            for (int k = 0; k < part.Length; k++)
+            {
+                peak = Math.Max(peak, Math.Abs(part[k]));
+            }
+
+            _peakPerSecond[slot] = peak;
+            _samples += n;
+            i += n;
+        }
+    }
+
+    /// <summary>Records a final sound (in order of emission).</summary>
+    public void AddSound(HeartSound sound)
+    {
+        _sounds[_soundHead] = sound;
+        _soundHead = (_soundHead + 1) % _sounds.Length;
+        _soundCount = Math.Min(_soundCount + 1, _sounds.Length);
+    }
+
+    /// <summary>
+    /// The vitals at the next tick, if sounds are final up to it (and the tick lies within the audio seen); advances.
+    /// </summary>
+    public bool TryNext(double finalizedSeconds, out double time, out double? heartRateBpm, out double? irregularity, out double quality, out int beats)
+    {
+        time = NextTime;
+        double audioSeconds = (double)_samples / _sampleRate;
+        if (time > finalizedSeconds || time > audioSeconds)
+        {
+            heartRateBpm = irregularity = null;
+            quality = 0;
+            beats = 0;
+            return false;
+        }
+
+        _nextTick++;
+        Compute(time, out heartRateBpm, out irregularity, out quality, out beats);
+        return true;
+    }
+
+    private void Compute(double time, out double? heartRateBpm, out double? irregularity, out double quality, out int beats)
+    {
+        double from = time - _window;
+        double lastS1 = double.NaN;
+        double sum = 0;
+        double sumSq = 0;
+        int intervals = 0;
+        int paired = 0;
+        int s2Since = 0;
+        beats = 0;
+
+        // Oldest to newest; sounds arrive in time order.
+        int start = (_soundHead - _soundCount + _sounds.Length) % _sounds.Length;
+        for (int k = 0; k < _soundCount; k++)
+        {
+            HeartSound s = _sounds[(start + k) % _sounds.Length];
+            if (s.EndSeconds > time || s.CentreSeconds < from)
+            {
+                continue;
+            }
+
+            if (s.Type == SoundType.S2)
+            {
+                s2Since++;
+                continue;
+            }
+
+            beats++;
+            if (!double.IsNaN(lastS1))
+            {
+                double d = s.CentreSeconds - lastS1;
+                if (d is >= MinInterval and <= MaxInterval)
+                {
+                    sum += d;
+                    sumSq += d * d;
+                    intervals++;
+                    paired += s2Since == 1 ? 1 : 0;
+                }
+            }
+
+            lastS1 = s.CentreSeconds;
+            s2Since = 0;
+        }
+
+        double regularity = 0;
+        if (intervals >= 2)
+        {
+            double mean = sum / intervals;
+            double variance = Math.Max(0, (sumSq / intervals) - (mean * mean));
+            double cv = Math.Sqrt(variance) / mean;
+            heartRateBpm = 60.0 / mean;
+            irregularity = cv;
+            regularity = 1.0 / (1.0 + ((cv / 0.3) * (cv / 0.3)));
+        }
+        else
+        {
+            heartRateBpm = null;
+            irregularity = null;
+        }
+
+        double span = Math.Min(_window, time);
+        double coverage = intervals == 0 ? 0 : Math.Min(1.0, sum / span);
+        double pairing = intervals == 0 ? 0 : (double)paired / intervals;
+        quality = Level(time) * ((0.4 * coverage) + (0.3 * pairing) + (0.3 * regularity));
+    }
+
+    private double Level(double time)
+    {
+        long last = Math.Max(0, (long)Math.Ceiling(time) - 1);
+        long first = Math.Max(0, (long)Math.Floor(time - _window));
+        first = Math.Max(first, last - (LevelRingSeconds / 2));
+        float peak = 0;
+        for (long s = first; s <= last; s++)
+        {
+            peak = Math.Max(peak, _peakPerSecond[(int)(s % LevelRingSeconds)]);
+        }
+
+        double db = peak > 0 ? 20 * Math.Log10(peak) : double.NegativeInfinity;
+        return Math.Clamp((db - SignalCheck.SilentPeakDbfs) / 40.0, 0, 1);
+    }
+}

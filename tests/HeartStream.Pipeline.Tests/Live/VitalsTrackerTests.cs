@@ -1,0 +1,84 @@
+using HeartStream.Pipeline.Live;
+using HeartStream.Pipeline.Segmentation;
+
+namespace HeartStream.Pipeline.Tests.Live;
+
+public sealed class VitalsTrackerTests
+{
+    private const int Rate = 1000;
+
+    [Fact]
+    public void TryNext_RegularS1Every800Ms_Gives75BpmRegularAndGoodQuality()
+    {
+        VitalsTracker tracker = Feed(period: 0.8, jitter: 0, seconds: 12, level: 0.3f);
+
+        Assert.True(tracker.TryNext(12, out double time, out double? bpm, out double? cv, out double quality, out int beats));
+        Assert.Equal(1.0, time);
+        Assert.Null(bpm); // one S1 by t = 1 s
+        Advance(tracker, 9);
+        Assert.True(tracker.TryNext(12, out time, out bpm, out cv, out quality, out beats));
+
+        Assert.Equal(11.0, time);
+        Assert.Equal(75.0, bpm!.Value, 6);
+        Assert.Equal(0.0, cv!.Value, 6);
+        Assert.True(quality > 0.9, $"quality {quality}");
+        Assert.Equal(12, beats); // S1 centres 1.65 .. 10.45 s (every 0.8 s) in the window 1 .. 11 s
+    }
+
+    [Fact]
+    public void TryNext_IrregularIntervals_ReportsTheirCoefficientOfVariation()
+    {
+        VitalsTracker tracker = Feed(period: 0.8, jitter: 0.2, seconds: 12, level: 0.3f);
+        Advance(tracker, 10);
+
+        Assert.True(tracker.TryNext(12, out _, out double? bpm, out double? cv, out _, out _));
+
+        // Intervals alternate 1.0 and 0.6 s (mean 0.8, CV 0.25).
+        Assert.Equal(75.0, bpm!.Value, 0);
+        Assert.InRange(cv!.Value, 0.22, 0.28);
+    }
+
+    [Fact]
+    public void TryNext_SilentAudio_QualityZero()
+    {
+        VitalsTracker tracker = Feed(period: 0.8, jitter: 0, seconds: 12, level: 0f);
+        Advance(tracker, 10);
+
+        Assert.True(tracker.TryNext(12, out _, out _, out _, out double quality, out _));
+        Assert.Equal(0.0, quality);
+    }
+
+    [Fact]
+    public void TryNext_NotFinalYet_Waits()
+    {
+        VitalsTracker tracker = Feed(period: 0.8, jitter: 0, seconds: 3, level: 0.3f);
+
+        Assert.False(tracker.TryNext(0.5, out _, out _, out _, out _, out _));
+        Assert.True(tracker.TryNext(1.0, out _, out _, out _, out _, out _));
+    }
+
+    private static void Advance(VitalsTracker tracker, int ticks)
+    {
+        for (int i = 0; i < ticks; i++)
+        {
+            Assert.True(tracker.TryNext(1e9, out _, out _, out _, out _, out _));
+        }
+    }
+
+    private static VitalsTracker Feed(double period, double jitter, double seconds, float level)
+    {
+        var tracker = new VitalsTracker(Rate, 1.0, 10.0);
+        var audio = new float[(int)(seconds * Rate)];
+        Array.Fill(audio, level);
+        tracker.AddAudio(audio);
+        double t = 0.05;
+        for (int k = 0; t + 0.4 < seconds; k++)
+        {
+            tracker.AddSound(new HeartSound(SoundType.S1, t - 0.05, t + 0.05));
+            tracker.AddSound(new HeartSound(SoundType.S2, t + 0.25, t + 0.35));
+            t += period + (k % 2 == 0 ? jitter : -jitter);
+        }
+
+        return tracker;
+    }
+}
