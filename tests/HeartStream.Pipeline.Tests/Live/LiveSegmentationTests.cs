@@ -2,6 +2,7 @@ using HeartStream.Capture.Audio;
 using HeartStream.Pipeline.Analysis;
 using HeartStream.Pipeline.Live;
 using HeartStream.Pipeline.Segmentation;
+using HeartStream.Pipeline.Streaming;
 using HeartStream.TestSupport;
 
 namespace HeartStream.Pipeline.Tests.Live;
@@ -50,7 +51,7 @@ public sealed class LiveSegmentationTests
     public async Task Beats_LivePipeline_EqualTheStreamingSessionOverTheWholeFile(string sample)
     {
         WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, sample));
-        var session = new Streaming.StreamingSegmentationSession(s_parameters.Value, audio.SampleRate);
+        var session = new StreamingSegmentationSession(s_parameters.Value, audio.SampleRate);
         var direct = new List<HeartSound>();
         session.Push(audio.Samples, direct);
         session.Flush(direct);
