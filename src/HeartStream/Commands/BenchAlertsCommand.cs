@@ -44,7 +44,7 @@ internal static class BenchAlertsCommand
             ("circor", "paediatric", CirCorNormal(data.FullName)),
             ("pascal", "adult", PascalNormal(data.FullName)),
         };
-        var factory = new WindowedRecordingAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters));
+        var factory = new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters));
         Console.WriteLine("data set        profile      recordings  hours   physiological  per h   technical  per h   by type");
         double totalHours = 0;
         long totalPhysio = 0, totalTechnical = 0;

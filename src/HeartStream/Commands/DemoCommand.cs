@@ -79,7 +79,7 @@ internal static class DemoCommand
 
         var display = new DemoDisplaySink(Console.Out);
         string instance = "demo-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var analyzers = new WindowedRecordingAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters));
+        var analyzers = new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters));
         await using MqttPipelineService service = await MqttPipelineService.StartAsync(mqtt, instance, CreateAlertOptions(), new LivePipelineOptions(), analyzers, [display], ingest: true, cancellationToken: cancellationToken);
         using var exporter = new PrometheusTextExporter();
         await using MetricsServer metrics = await MetricsServer.StartAsync(http, exporter, () => service.Client.IsConnected ? ReadinessStatus.Ready : ReadinessStatus.NotReady("waiting for: broker"), cancellationToken: cancellationToken);

@@ -1,3 +1,4 @@
+using HeartStream.Pipeline.Live;
 using System.Text.Json;
 using HeartStream.Capture.Audio;
 using HeartStream.Pipeline.Alerts;
@@ -29,7 +30,7 @@ internal static class ServiceHarness
         return options;
     }
 
-    public static WindowedRecordingAnalyzerFactory Analyzers() =>
+    public static SegmentationAnalyzerFactory Analyzers() =>
         new(SegmenterParameters.Load(Path.Combine(RepoPaths.Models, "baseline", "segmenter.json")));
 
     public static (string DeviceId, float[] Samples, int SampleRate) Device(string deviceId, string path)
