@@ -7,4 +7,6 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(SimulateCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -6,11 +6,13 @@ using HeartStream.Capture.Audio;
 using HeartStream.Pipeline.Analysis;
 using HeartStream.Pipeline.Segmentation;
 
+using ClassProbabilities = System.Collections.Generic.IReadOnlyList<(string Model, System.Collections.Generic.IReadOnlyList<(string Class, double Probability)> Probabilities)>;
+
 namespace HeartStream.Commands;
 
 /// <summary>
 /// <c>heartstream analyze FILE... [--json] [--summary] [--model default|baseline|NAME[@VERSION]] [--params P]</c>: every S1/S2 with start, end and centre, the heart
-/// rate and a one-line summary per file. A file that cannot be analysed gets an error line naming it and the problem;
+/// rate, the class probabilities of every shipped classifier, and a one-line summary per file. A file that cannot be analysed gets an error line naming it and the problem;
 /// the other files are still analysed, and the exit code is 1.
 /// </summary>
 internal static class AnalyzeCommand
@@ -42,15 +44,22 @@ internal static class AnalyzeCommand
 
         using SegmenterChoice loaded = choice;
         RecordingAnalyzer analyzer = loaded.CreateAnalyzer();
+        using var classifiers = new ShippedClassifiers(DefaultPaths.Models, problem => Console.Error.WriteLine($"warning: {problem}"));
 
         int failed = 0;
         var results = new JsonArray();
         foreach (FileInfo file in files)
         {
             RecordingAnalysis analysis;
+            ClassProbabilities classes = [];
             try
             {
-                analysis = analyzer.Analyze(WavReader.Read(file.FullName));
+                WavAudio audio = WavReader.Read(file.FullName);
+                analysis = analyzer.Analyze(audio);
+                if (analysis.Status == AnalysisStatus.Ok && classifiers.Count > 0)
+                {
+                    classes = classifiers.Classify(RecordingAnalyzer.PrepareFeatures(audio.Samples, audio.SampleRate, analyzer.Settings));
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -70,11 +79,11 @@ internal static class AnalyzeCommand
 
             if (json)
             {
-                results.Add(ToJson(file.ToString(), analysis));
+                results.Add(ToJson(file.ToString(), analysis, classes));
             }
             else
             {
-                PrintText(file.ToString(), analysis, summaryOnly);
+                PrintText(file.ToString(), analysis, classes, summaryOnly);
             }
         }
 
@@ -99,12 +108,18 @@ internal static class AnalyzeCommand
         return a.Warnings.Count == 0 ? line : line + "; warning: " + string.Join("; ", a.Warnings);
     }
 
-    private static void PrintText(string name, RecordingAnalysis a, bool summaryOnly)
+    private static void PrintText(string name, RecordingAnalysis a, ClassProbabilities classes, bool summaryOnly)
     {
         Console.WriteLine(Summary(name, a));
         if (summaryOnly)
         {
             return;
+        }
+
+        foreach ((string model, IReadOnlyList<(string Class, double Probability)> probabilities) in classes)
+        {
+            string text = string.Join(", ", probabilities.Select(p => FormattableString.Invariant($"{p.Class} {p.Probability:0.00}")));
+            Console.WriteLine($"  {model}: {text}");
         }
 
         foreach (HeartSound s in a.Sounds)
@@ -113,8 +128,20 @@ internal static class AnalyzeCommand
         }
     }
 
-    private static JsonObject ToJson(string name, RecordingAnalysis a)
+    private static JsonObject ToJson(string name, RecordingAnalysis a, ClassProbabilities classes)
     {
+        var classification = new JsonObject();
+        foreach ((string model, IReadOnlyList<(string Class, double Probability)> probabilities) in classes)
+        {
+            var byClass = new JsonObject();
+            foreach ((string cls, double p) in probabilities)
+            {
+                byClass[cls] = Math.Round(p, 4);
+            }
+
+            classification[model] = byClass;
+        }
+
         var sounds = new JsonArray();
         foreach (HeartSound s in a.Sounds)
         {
@@ -147,6 +174,7 @@ internal static class AnalyzeCommand
             ["peak_dbfs"] = double.IsFinite(a.Signal.PeakDbfs) ? Math.Round(a.Signal.PeakDbfs, 1) : null,
             ["clipped_fraction"] = Math.Round(a.Signal.ClippedFraction, 5),
             ["warnings"] = warnings,
+            ["class_probabilities"] = classification,
             ["sounds"] = sounds,
         };
     }

@@ -97,6 +97,16 @@ public sealed class AnalyzeCommandTests(ITestOutputHelper output) : IDisposable
             Assert.Equal("ok", f.GetProperty("status").GetString());
             double bpm = f.GetProperty("heart_rate_bpm").GetDouble();
             Assert.InRange(bpm, 40, 200);
+
+            // Every shipped classifier reports a probability distribution over its classes.
+            JsonElement[] classifiers = [.. f.GetProperty("class_probabilities").EnumerateObject().Select(p => p.Value)];
+            Assert.Equal(3, classifiers.Length);
+            foreach (JsonElement c in classifiers)
+            {
+                double[] p = [.. c.EnumerateObject().Select(x => x.Value.GetDouble())];
+                Assert.True(p.Length >= 2 && p.All(v => v is >= 0 and <= 1), $"bad probabilities {c}");
+                Assert.InRange(p.Sum(), 0.99, 1.01);
+            }
             JsonElement[] sounds = [.. f.GetProperty("sounds").EnumerateArray()];
             Assert.True(sounds.Length > 20, $"{f.GetProperty("file")}: only {sounds.Length} sounds");
             Assert.Equal(f.GetProperty("s1_count").GetInt32(), sounds.Count(s => s.GetProperty("type").GetString() == "S1"));
@@ -124,7 +134,9 @@ public sealed class AnalyzeCommandTests(ITestOutputHelper output) : IDisposable
         string[] lines = r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith(s_samples[3] + ": 29.0 s at 2000 Hz", lines[0], StringComparison.Ordinal);
         Assert.True(lines.Length > 40, r.ToString());
-        Assert.All(lines.Skip(1), l => Assert.Matches(@"^  S[12]\s+start\s+\d+\.\d{3}\s+end\s+\d+\.\d{3}\s+centre\s+\d+\.\d{3}$", l));
+        // After the summary: one line per shipped classifier, then one line per sound.
+        Assert.All(lines.Skip(1).Take(3), l => Assert.Matches(@"^  classifier-\w+ [\d.]+: (\w+ \d\.\d\d(, )?)+$", l));
+        Assert.All(lines.Skip(4), l => Assert.Matches(@"^  S[12]\s+start\s+\d+\.\d{3}\s+end\s+\d+\.\d{3}\s+centre\s+\d+\.\d{3}$", l));
     }
 
     [Fact]
@@ -135,7 +147,7 @@ public sealed class AnalyzeCommandTests(ITestOutputHelper output) : IDisposable
         CliResult r = Cli.Run(["analyze", "--params", bogus, s_samples[3]]);
         output.WriteLine(r.ToString());
         Assert.Equal(2, r.ExitCode);
-        Assert.StartsWith("error: cannot load segmenter parameters: ", r.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith("error: cannot load segmenter 'default': ", r.Stderr, StringComparison.Ordinal);
         Assert.Contains("version 99", r.Stderr, StringComparison.Ordinal);
         Assert.Empty(r.Stdout);
     }

@@ -1,0 +1,55 @@
+using HeartStream.Pipeline.Mqtt;
+using Microsoft.Extensions.Configuration;
+
+namespace HeartStream.Commands;
+
+/// <summary>
+/// Settings of the MQTT commands: appsettings.json (optional, working directory) &lt; HEARTSTREAM_ environment
+/// variables (HEARTSTREAM_Mqtt__Host …); command-line options override what they name.
+/// </summary>
+internal static class ServiceConfiguration
+{
+    public static IConfiguration Load() => new ConfigurationBuilder()
+        .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+        .AddEnvironmentVariables("HEARTSTREAM_")
+        .Build();
+
+    /// <summary>The "Mqtt" section bound onto <see cref="MqttClientOptions"/>.</summary>
+    public static MqttClientOptions Mqtt(IConfiguration configuration)
+    {
+        var options = new MqttClientOptions();
+        configuration.GetSection(MqttClientOptions.SectionName).Bind(options);
+        return options;
+    }
+
+    /// <summary>Parses mqtt://host:port, tcp://host:port or host:port (port 1883 when absent).</summary>
+    public static (string Host, int Port) ParseBroker(string url)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(url);
+        string text = url.Contains("://", StringComparison.Ordinal) ? url : "mqtt://" + url;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) || uri.Scheme is not ("mqtt" or "tcp") || string.IsNullOrEmpty(uri.Host))
+        {
+            throw new ArgumentException($"--broker must look like mqtt://host:port; got '{url}'.");
+        }
+
+        return (uri.Host, uri.IsDefaultPort || uri.Port < 0 ? 1883 : uri.Port);
+    }
+
+    /// <summary>The samples/ folder of the repository, found by walking up from the working directory and the executable.</summary>
+    public static string? FindSamples()
+    {
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (string? dir = Path.GetFullPath(start); dir is not null; dir = Path.GetDirectoryName(dir))
+            {
+                string candidate = Path.Combine(dir, "samples");
+                if (File.Exists(Path.Combine(dir, "HeartStream.sln")) && Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
+}

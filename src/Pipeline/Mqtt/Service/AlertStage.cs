@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using HeartStream.Pipeline.Alerts;
+using HeartStream.Pipeline.Events;
+using HeartStream.Pipeline.Live;
+using HeartStream.Pipeline.Telemetry;
+
+namespace HeartStream.Pipeline.Mqtt.Service;
+
+/// <summary>
+/// The alert stage: an <see cref="IEventSink"/> that feeds every pipeline event into one <see cref="AlertEngine"/> and
+/// hands the resulting <see cref="AlertEvent"/>s, through a bounded channel of their own, to the alert sinks (MQTT,
+/// console). The engine runs inside the dispatch call (cheap, no I/O); publishing runs on the stage's own task, so a
+/// dead or slow broker never stalls detection. A full alert channel drops its oldest alert and counts it
+/// (<see cref="DroppedAlerts"/>) instead of waiting; with the default capacity that needs thousands of unpublished alerts.
+/// </summary>
+/// <remarks>
+/// A once-a-second timer advances each quiet device's stream time by the wall time since its last event
+/// (<see cref="AlertEngine.Tick"/>), so a device that stops sending raises "device signal lost". Devices whose stream
+/// ended (<see cref="DeviceStatus.Offline"/>) are removed, which clears their active alerts. Acknowledgements
+/// (<see cref="Acknowledge"/>, from any thread) are serialised with the events by a lock.
+/// </remarks>
+public sealed class AlertStage : IEventSink, IAsyncDisposable
+{
+    private readonly AlertEngine _engine;
+    private readonly IEventSink[] _sinks;
+    private readonly Channel<AlertEvent> _alerts;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, (double StreamTime, long Timestamp)> _lastSeen = new(StringComparer.Ordinal);
+    private readonly List<AlertEvent> _scratch = new(8);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _publisher;
+    private readonly Task _ticker;
+    private long _raised;
+    private long _emitted;
+    private long _dropped;
+    private int _completed;
+
+    /// <summary>Creates and starts the stage.</summary>
+    /// <param name="engine">The engine (owned by this stage from now on; not thread-safe on its own).</param>
+    /// <param name="sinks">Where alert events go, in order.</param>
+    /// <param name="capacity">Alert events the channel holds before the oldest is dropped.</param>
+    /// <param name="tickInterval">How often quiet devices are advanced; null = 1 s, <see cref="TimeSpan.Zero"/> = never (tests, fast replay).</param>
+    public AlertStage(AlertEngine engine, IEnumerable<IEventSink> sinks, int capacity = 10_000, TimeSpan? tickInterval = null)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(sinks);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _engine = engine;
+        _sinks = [.. sinks];
+        _alerts = Channel.CreateBounded<AlertEvent>(
+            new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = false },
+            _ => Interlocked.Increment(ref _dropped));
+        _publisher = PublishAsync();
+        TimeSpan tick = tickInterval ?? TimeSpan.FromSeconds(1);
+        _ticker = tick > TimeSpan.Zero ? TickAsync(tick) : Task.CompletedTask;
+    }
+
+    /// <summary>Alerts raised (Raised steps) so far.</summary>
+    public long RaisedCount => Interlocked.Read(ref _raised);
+
+    /// <summary>Alert events (every step) handed to the alert channel so far.</summary>
+    public long EmittedCount => Interlocked.Read(ref _emitted);
+
+    /// <summary>Alert events dropped because the alert channel was full.</summary>
+    public long DroppedAlerts => Interlocked.Read(ref _dropped);
+
+    /// <summary>Raised for every alert event, on the pipeline's dispatch thread (demo display, tests).</summary>
+    public event EventHandler<AlertEvent>? AlertEmitted;
+
+    /// <inheritdoc />
+    public ValueTask WriteAsync(PipelineEvent pipelineEvent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pipelineEvent);
+        if (pipelineEvent is AlertEvent)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        lock (_gate)
+        {
+            _scratch.Clear();
+            _engine.Process(pipelineEvent, _scratch);
+            if (pipelineEvent is DeviceStatusEvent { Status: DeviceStatus.Offline } offline)
+            {
+                _engine.RemoveDevice(offline.DeviceId, offline.StreamTimeSeconds, _scratch);
+                _lastSeen.Remove(offline.DeviceId);
+            }
+            else
+            {
+                _lastSeen[pipelineEvent.DeviceId] = (pipelineEvent.StreamTimeSeconds, Stopwatch.GetTimestamp());
+            }
+
+            Emit(_scratch);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Acknowledges an active alert (from any thread); false when no active alert has that id.</summary>
+    public bool Acknowledge(string alertId)
+    {
+        ArgumentNullException.ThrowIfNull(alertId);
+        lock (_gate)
+        {
+            return _engine.Acknowledge(alertId);
+        }
+    }
+
+    /// <summary>Whether the device has an active alert of that type.</summary>
+    public bool IsActive(string deviceId, AlertType type)
+    {
+        lock (_gate)
+        {
+            return _engine.IsActive(deviceId, type);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _ticker.ConfigureAwait(false);
+        _alerts.Writer.TryComplete();
+        await _publisher.WaitAsync(cancellationToken).ConfigureAwait(false);
+        foreach (IEventSink sink in _sinks)
+        {
+            await sink.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await CompleteAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    private void Emit(List<AlertEvent> alerts)
+    {
+        foreach (AlertEvent alert in alerts)
+        {
+            if (alert.State == AlertState.Raised)
+            {
+                Interlocked.Increment(ref _raised);
+                HeartStreamMetrics.AddAlert(AlertTypeInfo.WireName(alert.Type), PriorityName(alert.Priority));
+            }
+
+            Interlocked.Increment(ref _emitted);
+            AlertEmitted?.Invoke(this, alert);
+            _alerts.Writer.TryWrite(alert); // never waits: a full channel drops its oldest and counts it
+        }
+    }
+
+    private static string PriorityName(AlertPriority priority) => priority switch
+    {
+        AlertPriority.High => "high",
+        AlertPriority.Medium => "medium",
+        _ => "low",
+    };
+
+    private async Task PublishAsync()
+    {
+        await Task.Yield();
+        await foreach (AlertEvent alert in _alerts.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            foreach (IEventSink sink in _sinks)
+            {
+                await sink.WriteAsync(alert).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task TickAsync(TimeSpan interval)
+    {
+        using PeriodicTimer timer = new(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
+            {
+                lock (_gate)
+                {
+                    _scratch.Clear();
+                    foreach ((string device, (double streamTime, long timestamp)) in _lastSeen)
+                    {
+                        _engine.Tick(device, streamTime + Stopwatch.GetElapsedTime(timestamp).TotalSeconds, _scratch);
+                    }
+
+                    Emit(_scratch);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System.Collections.Concurrent;
+using HeartStream.Pipeline.Live;
+using HeartStream.Pipeline.Protocol;
+using HeartStream.Pipeline.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HeartStream.Pipeline.Mqtt.Service;
+
+/// <summary>
+/// Gateway ingest: one subscription to heartstream/v1/devices/+/audio on the service's shared client; each new device
+/// id gets a <see cref="MqttGatewaySource"/> that joins the <see cref="LivePipeline"/> with AddDevice. Frames are
+/// parsed with <see cref="AudioFrameCodec"/> on the network thread (allocation-free apart from the decoded samples).
+/// A malformed frame is rejected and counted (heartstream_capture_rejected_frames_total by reason) and ends that
+/// device's stream with an error naming the problem; every other device carries on. A device whose stream failed
+/// rejoins with its next valid frame, once the pipeline has let go of the failed stream.
+/// </summary>
+public sealed class MqttGatewayRouter : IAsyncDisposable
+{
+    private readonly MosquittoClient _client;
+    private readonly LivePipeline _pipeline;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, MqttGatewaySource> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    private readonly int _queueFrames;
+    private long _frames;
+    private int _stopped;
+
+    /// <summary>Attaches to the client's messages; call <see cref="SubscribeAsync"/> once connected.</summary>
+    public MqttGatewayRouter(MosquittoClient client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(pipeline);
+        _client = client;
+        _pipeline = pipeline;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _queueFrames = queueFrames;
+        _client.MessageReceived += OnMessage;
+    }
+
+    /// <summary>Audio messages received (valid or not).</summary>
+    public long FramesReceived => Interlocked.Read(ref _frames);
+
+    /// <summary>Frames rejected so far, all reasons.</summary>
+    public long RejectedFrames => _rejected.Values.Sum();
+
+    /// <summary>Rejected frames by reason (the metric's label values).</summary>
+    public IReadOnlyDictionary<string, long> RejectedByReason => new Dictionary<string, long>(_rejected, StringComparer.Ordinal);
+
+    /// <summary>Devices that have sent audio.</summary>
+    public IReadOnlyCollection<string> Devices => [.. _sources.Keys];
+
+    /// <summary>The current source of a device, or null.</summary>
+    public MqttGatewaySource? Source(string deviceId) => _sources.TryGetValue(deviceId, out MqttGatewaySource? s) ? s : null;
+
+    /// <summary>Subscribes to every device's audio (QoS 0: late audio is worth less than no back-pressure).</summary>
+    public Task SubscribeAsync(CancellationToken cancellationToken = default) =>
+        _client.SubscribeAsync(MqttTopics.AudioSubscription, 0, cancellationToken);
+
+    /// <summary>Metric label of a frame error, e.g. "bad_magic".</summary>
+    public static string ReasonLabel(FrameError error) => error switch
+    {
+        FrameError.TooShort => "too_short",
+        FrameError.BadMagic => "bad_magic",
+        FrameError.UnsupportedVersion => "unsupported_version",
+        FrameError.BadHeaderLength => "bad_header_length",
+        FrameError.BadEncoding => "bad_encoding",
+        FrameError.BadChannelCount => "bad_channel_count",
+        FrameError.AbsurdSampleRate => "absurd_sample_rate",
+        FrameError.Oversize => "oversize",
+        FrameError.LengthMismatch => "length_mismatch",
+        FrameError.NonFiniteSample => "non_finite_sample",
+        _ => "unknown",
+    };
+
+    /// <summary>Stops taking frames and ends every device's stream normally (their queued audio is still analysed).</summary>
+    public void Stop()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        _client.MessageReceived -= OnMessage;
+        foreach (MqttGatewaySource source in _sources.Values)
+        {
+            source.Complete();
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync()
+    {
+        Stop();
+        return ValueTask.CompletedTask;
+    }
+
+    private void OnMessage(object? sender, MqttMessageEventArgs e)
+    {
+        if (Volatile.Read(ref _stopped) != 0 || !MqttTopics.TryGetDeviceId(e.Topic, "audio", out string? deviceId) || deviceId is null)
+        {
+            return; // acks and other topics on the shared client are not ours
+        }
+
+        Interlocked.Increment(ref _frames);
+        ReadOnlySpan<byte> payload = e.Payload.Span;
+        if (!AudioFrameCodec.TryParse(payload, out AudioFrameHeader header, out ReadOnlySpan<byte> samples, out FrameError error))
+        {
+            string reason = $"Device '{deviceId}' sent a malformed audio frame: {AudioFrameCodec.Describe(error)}";
+            Reject(deviceId, ReasonLabel(error), reason, failDevice: true);
+            return;
+        }
+
+        MqttGatewaySource? source = SourceFor(deviceId);
+        if (source is null)
+        {
+            Reject(deviceId, "device_restarting", null, failDevice: false);
+            return;
+        }
+
+        FrameDisposition? disposition = source.Offer(header, samples, out string? streamError);
+        switch (disposition)
+        {
+            case null:
+                bool rateChange = streamError?.Contains("sample rate", StringComparison.Ordinal) == true;
+                Reject(deviceId, rateChange ? "rate_change" : "non_finite_sample", streamError, failDevice: false);
+                break;
+            case FrameDisposition.Duplicate:
+                Reject(deviceId, "duplicate", null, failDevice: false);
+                break;
+            case FrameDisposition.OutOfOrder:
+                Reject(deviceId, "out_of_order", null, failDevice: false);
+                break;
+            default:
+                break;
+        }
+    }
+
+    private MqttGatewaySource? SourceFor(string deviceId)
+    {
+        if (_sources.TryGetValue(deviceId, out MqttGatewaySource? source) && !source.IsEnded)
+        {
+            return source;
+        }
+
+        if (source is not null && !source.IsDisposed)
+        {
+            return null; // the pipeline still holds the failed stream; this frame is lost
+        }
+
+        var fresh = new MqttGatewaySource(deviceId, _queueFrames);
+        _sources[deviceId] = fresh;
+        try
+        {
+            _pipeline.AddDevice(fresh);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            fresh.Complete();
+            _sources.TryRemove(new KeyValuePair<string, MqttGatewaySource>(deviceId, fresh));
+            return null;
+        }
+
+        MqttServiceLog.GatewayDeviceJoined(_logger, deviceId, 0);
+        return fresh;
+    }
+
+    private void Reject(string deviceId, string label, string? reason, bool failDevice)
+    {
+        _rejected.AddOrUpdate(label, 1, static (_, n) => n + 1);
+        HeartStreamMetrics.AddRejectedFrame(label);
+        if (!failDevice || reason is null)
+        {
+            return;
+        }
+
+        // The device reports status error with the reason. A device never seen before gets a stream that fails at
+        // once, so its error is visible too; one already failed only counts further bad frames until a valid one.
+        MqttGatewaySource? source = _sources.TryGetValue(deviceId, out MqttGatewaySource? s) ? s : null;
+        if (source is { IsEnded: false })
+        {
+            source.Fail(reason);
+            MqttServiceLog.GatewayDeviceFailed(_logger, deviceId, reason);
+        }
+        else if (source is null)
+        {
+            MqttGatewaySource? fresh = SourceFor(deviceId);
+            if (fresh is not null)
+            {
+                fresh.Fail(reason);
+                MqttServiceLog.GatewayDeviceFailed(_logger, deviceId, reason);
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using HeartStream.Pipeline.Alerts;
+using HeartStream.Pipeline.Live;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HeartStream.Pipeline.Mqtt.Service;
+
+/// <summary>
+/// One service instance wired together: a <see cref="MosquittoClient"/> (client id = instance, will = offline), the
+/// <see cref="LivePipeline"/> with sinks [metrics, MQTT, alert stage, extra…], the <see cref="AlertStage"/> whose alerts
+/// go to MQTT (and the extra sinks), acknowledge commands routed to the alert engine, and optionally gateway ingest
+/// (<see cref="MqttGatewayRouter"/>). Used by <c>heartstream demo</c>, the integration tests and the alert bench.
+/// </summary>
+public sealed class MqttPipelineService : IAsyncDisposable
+{
+    private readonly ILoggerFactory _loggers;
+    private int _stopped;
+
+    private MqttPipelineService(MosquittoClient client, MqttEventSink sink, AlertStage alerts, LivePipeline pipeline, MqttGatewayRouter? router, ILoggerFactory loggers)
+    {
+        Client = client;
+        Sink = sink;
+        Alerts = alerts;
+        Pipeline = pipeline;
+        Router = router;
+        _loggers = loggers;
+    }
+
+    /// <summary>The service's one MQTT connection.</summary>
+    public MosquittoClient Client { get; }
+
+    /// <summary>Publishes events and alerts.</summary>
+    public MqttEventSink Sink { get; }
+
+    /// <summary>The alert engine stage.</summary>
+    public AlertStage Alerts { get; }
+
+    /// <summary>The live pipeline (add local devices here).</summary>
+    public LivePipeline Pipeline { get; }
+
+    /// <summary>Gateway ingest, or null when the service was started without it.</summary>
+    public MqttGatewayRouter? Router { get; }
+
+    /// <summary>Connects, starts the pipeline and subscribes (audio when <paramref name="ingest"/>, acknowledgements always).</summary>
+    public static async Task<MqttPipelineService> StartAsync(
+        MqttClientOptions mqtt,
+        string instance,
+        AlertOptions alertOptions,
+        LivePipelineOptions pipelineOptions,
+        IDeviceAnalyzerFactory analyzers,
+        IEnumerable<IEventSink>? extraSinks = null,
+        bool ingest = true,
+        ILoggerFactory? loggers = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(mqtt);
+        ArgumentNullException.ThrowIfNull(alertOptions);
+        ArgumentNullException.ThrowIfNull(pipelineOptions);
+        ArgumentNullException.ThrowIfNull(analyzers);
+        loggers ??= NullLoggerFactory.Instance;
+        IEventSink[] extra = [.. extraSinks ?? []];
+        var client = new MosquittoClient(MqttEventSink.CreateClientOptions(mqtt, instance));
+        try
+        {
+            var sink = new MqttEventSink(client, instance, loggers.CreateLogger<MqttEventSink>());
+            var alerts = new AlertStage(new AlertEngine(alertOptions), [sink, .. extra]);
+            sink.AcknowledgeReceived += (_, ack) => alerts.Acknowledge(ack.AlertId);
+            var pipeline = new LivePipeline(pipelineOptions, analyzers, [new MetricsEventSink(), sink, alerts, .. extra], loggers.CreateLogger<LivePipeline>());
+            pipeline.Start();
+            MqttGatewayRouter? router = ingest ? new MqttGatewayRouter(client, pipeline, loggers.CreateLogger<MqttGatewayRouter>()) : null;
+            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await sink.SubscribeAsync(cancellationToken).ConfigureAwait(false);
+            if (router is not null)
+            {
+                await router.SubscribeAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return new MqttPipelineService(client, sink, alerts, pipeline, router, loggers);
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Graceful stop: ingest stops, the pipeline drains (every device ends, its alerts clear), alerts still queued for
+    /// the broker get up to <paramref name="publishTimeout"/> to be acknowledged, the status goes "offline", and the
+    /// client disconnects.
+    /// </summary>
+    public async Task StopAsync(TimeSpan? publishTimeout = null, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        Router?.Stop();
+        await Pipeline.StopAsync(cancellationToken).ConfigureAwait(false);
+        await Alerts.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        DateTime until = DateTime.UtcNow + (publishTimeout ?? TimeSpan.FromSeconds(5));
+        while (Client.IsConnected && Client.PendingCount > 0 && DateTime.UtcNow < until)
+        {
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await Sink.PublishOfflineAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The broker did not ack in time; the will still says offline if the connection drops uncleanly.
+        }
+
+        await Client.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Volatile.Read(ref _stopped) == 0)
+        {
+            Pipeline.Abort();
+            await Alerts.DisposeAsync().ConfigureAwait(false);
+            Interlocked.Exchange(ref _stopped, 1);
+            await Client.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await Pipeline.DisposeAsync().ConfigureAwait(false);
+        _ = _loggers;
+    }
+}

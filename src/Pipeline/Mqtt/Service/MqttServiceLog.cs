@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace HeartStream.Pipeline.Mqtt.Service;
+
+/// <summary>Source-generated log messages of the MQTT service parts (nothing per frame at Information).</summary>
+internal static partial class MqttServiceLog
+{
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Alert {AlertId} was not handed to the MQTT client: {Reason}")]
+    public static partial void AlertNotPublished(ILogger logger, string alertId, string reason);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Ignored an acknowledge command for device {DeviceId}: {Reason}")]
+    public static partial void AckRejected(ILogger logger, string deviceId, string reason);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Gateway device {DeviceId} joined (stream {Stream})")]
+    public static partial void GatewayDeviceJoined(ILogger logger, string deviceId, int stream);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Gateway device {DeviceId} failed: {Reason}")]
+    public static partial void GatewayDeviceFailed(ILogger logger, string deviceId, string reason);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Rejected an audio message on {Topic}: {Reason}")]
+    public static partial void FrameRejected(ILogger logger, string topic, string reason);
+}
