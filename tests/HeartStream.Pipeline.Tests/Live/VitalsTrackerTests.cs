@@ -33,9 +33,36 @@ public sealed class VitalsTrackerTests
 
         Assert.True(tracker.TryNext(12, out _, out double? bpm, out double? cv, out _, out _));
 
-        // Intervals alternate 1.0 and 0.6 s (mean 0.8, CV 0.25).
+        // Intervals alternate 1.0 and 0.6 s: median 0.8 s, median absolute deviation 0.2 s, so the robust CV is
+        // 1.4826 × 0.2 / 0.8 = 0.37 (the plain CV would be 0.25).
         Assert.Equal(75.0, bpm!.Value, 0);
-        Assert.InRange(cv!.Value, 0.22, 0.28);
+        Assert.InRange(cv!.Value, 0.35, 0.39);
+    }
+
+    [Fact]
+    public void TryNext_OneMissedS1_RateAndRegularityUnmoved()
+    {
+        // A regular 75 bpm rhythm (synthetic sound times) where the segmenter missed one S1: one 1.6 s interval among
+        // 0.8 s ones. The mean interval would report 68 bpm and CV 0.27; median and MAD ignore the slip.
+        var tracker = new VitalsTracker(Rate, 1.0, 10.0);
+        var audio = new float[12 * Rate];
+        Array.Fill(audio, 0.3f);
+        tracker.AddAudio(audio);
+        for (int k = 0; k < 14; k++)
+        {
+            double t = 0.05 + (0.8 * k);
+            if (k != 7)
+            {
+                tracker.AddSound(new HeartSound(SoundType.S1, t - 0.05, t + 0.05));
+            }
+
+            tracker.AddSound(new HeartSound(SoundType.S2, t + 0.25, t + 0.35));
+        }
+
+        Advance(tracker, 10);
+        Assert.True(tracker.TryNext(12, out _, out double? bpm, out double? cv, out _, out _));
+        Assert.Equal(75.0, bpm!.Value, 6);
+        Assert.Equal(0.0, cv!.Value, 6);
     }
 
     [Fact]
