@@ -95,33 +95,8 @@ internal static class StreamingHarness
             return null;
         }
 
-        var sounds = new List<HeartSound>();
-        double start = double.PositiveInfinity, end = double.NegativeInfinity;
-        foreach (string line in File.ReadLines(tsv))
-        {
-            string[] f = line.Split('\t');
-            if (f.Length < 3)
-            {
-                continue;
-            }
-
-            double a = double.Parse(f[0], CultureInfo.InvariantCulture);
-            double b = double.Parse(f[1], CultureInfo.InvariantCulture);
-            int state = int.Parse(f[2], CultureInfo.InvariantCulture);
-            if (state == 0)
-            {
-                continue;
-            }
-
-            start = Math.Min(start, a);
-            end = Math.Max(end, b);
-            if (state is 1 or 3)
-            {
-                sounds.Add(new HeartSound(state == 1 ? SoundType.S1 : SoundType.S2, a, b));
-            }
-        }
-
-        return double.IsFinite(start) ? (sounds, start, end) : null;
+        (List<HeartSound> sounds, double first, double last) = Analysis.AnalysisSamples.ReadTsv(tsv);
+        return first <= last ? (sounds, first, last) : null;
     }
 
     /// <summary>The sounds whose centre lies in [start, end] (the annotated span).</summary>
