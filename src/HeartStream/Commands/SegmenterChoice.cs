@@ -50,8 +50,17 @@ internal sealed class SegmenterChoice : IDisposable
         }
 
         RegisteredModel registered = registry.Resolve(name, FeatureSettings.Default.Hash(), version);
-        NeuralSegmenter neural = NeuralSegmenter.Load(registered);
-        return new SegmenterChoice(neural, null, $"{neural.DisplayName} (neural emissions + HSMM)");
+        // HEARTSTREAM_CUDA=1 requests the CUDA execution provider; one line then says which provider runs.
+        bool preferCuda = Environment.GetEnvironmentVariable("HEARTSTREAM_CUDA") is "1" or "true";
+        NeuralSegmenter neural = NeuralSegmenter.Load(registered, preferCuda: preferCuda);
+        if (preferCuda)
+        {
+            Console.Error.WriteLine(neural.ExecutionProvider == "CUDA"
+                ? $"inference: {neural.DisplayName} runs on the CUDA execution provider"
+                : $"inference: {neural.DisplayName} runs on CPU (CUDA requested but unavailable: {neural.CudaUnavailableReason})");
+        }
+
+        return new SegmenterChoice(neural, null, $"{neural.DisplayName} (neural emissions + HSMM, {neural.ExecutionProvider})");
     }
 
     /// <summary>A new analyzer (one per worker thread).</summary>

@@ -24,11 +24,19 @@ public sealed class NeuralSegmenter : IDisposable
     /// <summary>Durations, state priors and sound offset used with the network's posteriors.</summary>
     public SegmenterParameters Decoder { get; }
 
+    /// <summary>"CUDA" or "CPU": the execution provider the session runs on.</summary>
+    public string ExecutionProvider => _session.ExecutionProvider;
+
+    /// <summary>Why CUDA was not used although requested; null when it was not requested or runs.</summary>
+    public string? CudaUnavailableReason => _session.CudaUnavailableReason;
+
     /// <summary>"name version", e.g. "segmenter-tcn 1.0.0".</summary>
     public string DisplayName => $"{Manifest.Name} {Manifest.Version}";
 
     /// <summary>Loads a segmenter found by <see cref="ModelRegistry.Resolve"/>; throws with a message naming the file at fault.</summary>
-    public static NeuralSegmenter Load(RegisteredModel model, int intraOpThreads = 1)
+    /// <param name="preferCuda">Request ONNX Runtime's CUDA execution provider; without a CUDA build (as on the
+    /// development machines) the session falls back to CPU and <see cref="CudaUnavailableReason"/> says why.</param>
+    public static NeuralSegmenter Load(RegisteredModel model, int intraOpThreads = 1, bool preferCuda = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Manifest.Kind != "segmenter" || model.DecoderPath is null)
@@ -40,7 +48,7 @@ public sealed class NeuralSegmenter : IDisposable
         OnnxSession session;
         try
         {
-            session = OnnxSession.Load(model.ModelPath, new OnnxSessionOptions { IntraOpThreads = intraOpThreads });
+            session = OnnxSession.Load(model.ModelPath, new OnnxSessionOptions { IntraOpThreads = intraOpThreads, PreferCuda = preferCuda });
         }
         catch (OnnxRuntimeException e)
         {
