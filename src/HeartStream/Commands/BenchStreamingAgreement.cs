@@ -46,14 +46,13 @@ internal static class BenchStreamingAgreement
             return 2;
         }
 
-        SplitPart? part = split switch
+        if (split is not ("train" or "val" or "test" or "all"))
         {
-            "train" => SplitPart.Train,
-            "val" => SplitPart.Val,
-            "test" => SplitPart.Test,
-            "all" => null,
-            _ => throw new ArgumentException($"--split must be train, val, test or all; got '{split}'"),
-        };
+            Console.Error.WriteLine($"error: --split must be train, val, test or all; got '{split}'");
+            return 2;
+        }
+
+        SplitPart? part = split switch { "train" => SplitPart.Train, "val" => SplitPart.Val, "test" => SplitPart.Test, _ => null };
 
         List<StreamingDecoderOptions> settings;
         try
@@ -74,6 +73,12 @@ internal static class BenchStreamingAgreement
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"error: cannot read CirCor under {data.FullName}: {e.Message}");
+            return 2;
+        }
+
+        if (cases.Count == 0)
+        {
+            Console.Error.WriteLine($"error: no annotated CirCor recordings in the {split} split under {data.FullName}");
             return 2;
         }
 
