@@ -18,7 +18,7 @@ internal static class BenchCommand
         var limit = new Option<int>("--limit") { Description = "Analyse at most this many files (0 = all).", DefaultValueFactory = _ => 0 };
         var analyze = new Command("analyze", "Measure offline analysis speed over real recordings.") { data, limit };
         analyze.SetAction(parse => RunAnalyze(parse.GetValue(data)!, parse.GetValue(limit)));
-        return new Command("bench", "Measure speed.") { analyze, BenchStreams.Create(), BenchAlertsCommand.Create(), BenchInference.Create() };
+        return new Command("bench", "Measure speed.") { analyze, BenchStreams.Create(), BenchStreamingAgreement.Create(), BenchAlertsCommand.Create(), BenchInference.Create() };
     }
 
     private static int RunAnalyze(DirectoryInfo data, int limit)

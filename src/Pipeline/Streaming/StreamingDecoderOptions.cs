@@ -17,7 +17,9 @@ public sealed record StreamingDecoderOptions
     /// The tuned defaults. CirCor test split (74 recordings, F1 at 60 ms): 0.901 against the annotations live vs 0.907
     /// offline, 0.894 against the offline sounds. Steady-state decoder cost about 220k frames per CPU-second (the
     /// heart-rate choice over 30 s, every 10 s, dominates; every 2 s would cost 4x for no measured gain). A 1 s step
-    /// beats 0.5 s on agreement (sounds get 2–3 s of look-ahead instead of 2–2.5 s) at half the cost.
+    /// beats 0.5 s on agreement (sounds get 2–3 s of look-ahead instead of 2–2.5 s) at half the cost. Settings that fit
+    /// a 2.5 s p99 latency (look-ahead 1 s, step 0.5 or 0.25 s) lose 0.017–0.018 F1 against the annotations
+    /// (`heartstream bench streaming-agreement`, table in docs/PERFORMANCE.md), so they stay opt-in.
     /// </summary>
     public static StreamingDecoderOptions Default { get; } = new();
 
