@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+
+// dotnet run -c Release --project benchmarks/HeartStream.Benchmarks -- --filter '*'
+BenchmarkSwitcher.FromAssembly(typeof(HeartStream.Benchmarks.FeatureKernelBenchmarks).Assembly).Run(args);
