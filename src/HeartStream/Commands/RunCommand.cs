@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using HeartStream.Pipeline.Live;
+using HeartStream.Pipeline.Mqtt;
 using HeartStream.Service;
 using Microsoft.Extensions.FileSystemGlobbing;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,9 @@ namespace HeartStream.Commands;
 /// <summary>
 /// <c>heartstream run --files samples/*/*.wav [--speed 1] [--loop]</c> or <c>--stdin --device ID --rate R</c>: the live
 /// service. Devices stream through the live pipeline; events go to the console and to /metrics; SIGTERM or Ctrl-C
-/// drains and exits 0. Options given here override HEARTSTREAM_ environment variables and appsettings.json.
+/// drains and exits 0. With Mqtt:Host (--mqtt-host) it also connects to that broker: gateway audio is ingested,
+/// alerts run and beats, vitals, statuses and alerts are published (--exit-when-done then waits for the local sources
+/// only and takes no gateway devices). Options given here override HEARTSTREAM_ environment variables and appsettings.json.
 /// </summary>
 internal static class RunCommand
 {
@@ -29,9 +32,11 @@ internal static class RunCommand
         var exitWhenDone = new Option<bool>("--exit-when-done") { Description = "Stop once every source has ended." };
         var beats = new Option<bool>("--print-beats") { Description = "Print every detected S1/S2." };
         var parameters = new Option<string?>("--params") { Description = "Segmenter parameters JSON (default: the shipped baseline)." };
-        var command = new Command("run", "Run the live service over replayed WAV files or raw PCM from stdin.")
+        var mqttHost = new Option<string?>("--mqtt-host") { Description = "MQTT broker host (Mqtt:Host): ingest gateway audio, run alerts and publish every output there." };
+        var mqttPort = new Option<int?>("--mqtt-port") { Description = "MQTT broker port (Mqtt:Port, default 1883)." };
+        var command = new Command("run", "Run the live service over replayed WAV files, raw PCM from stdin and/or gateway audio from an MQTT broker.")
         {
-            files, speed, loop, stdin, device, rate, stdinWait, port, exitWhenDone, beats, parameters,
+            files, speed, loop, stdin, device, rate, stdinWait, port, exitWhenDone, beats, parameters, mqttHost, mqttPort,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -56,6 +61,8 @@ internal static class RunCommand
             SetFlag(config, "Sources:PrintBeats", parse.GetValue(beats));
             Set(config, "Http:Port", parse.GetValue(port));
             Set(config, "Pipeline:SegmenterParameters", parse.GetValue(parameters));
+            Set(config, "Mqtt:Host", parse.GetValue(mqttHost));
+            Set(config, "Mqtt:Port", parse.GetValue(mqttPort));
             return await RunAsync(config).ConfigureAwait(false);
         });
         return command;
@@ -78,7 +85,7 @@ internal static class RunCommand
             await Console.Error.WriteLineAsync($"error: invalid configuration: {string.Join(" ", e.Failures)}").ConfigureAwait(false);
             return 2;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException)
+        catch (Exception e) when (e is IOException or InvalidDataException or MosquittoException)
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
             return 2;

@@ -1,6 +1,9 @@
 using HeartStream.Capture.Sources;
 using HeartStream.Hosting;
+using HeartStream.Pipeline.Alerts;
 using HeartStream.Pipeline.Live;
+using HeartStream.Pipeline.Mqtt;
+using HeartStream.Pipeline.Mqtt.Service;
 using HeartStream.Pipeline.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -11,12 +14,17 @@ namespace HeartStream.Service;
 /// <summary>
 /// The hosted service behind `heartstream run`: starts the HTTP endpoints (readiness = pipeline started), the live
 /// pipeline and its sources; on host stop (SIGTERM, Ctrl-C) drains the pipeline gracefully, falling back to abort
-/// when the host's shutdown timeout expires. A pipeline failure stops the host with exit code 1.
+/// when the host's shutdown timeout expires. A pipeline failure stops the host with exit code 1. With MQTT configured
+/// (<see cref="MqttRunSettings"/>) the pipeline is the one of an <see cref="MqttPipelineService"/>: gateway audio is
+/// ingested from the broker, alerts run, every output is published, readiness also needs the broker connected, and
+/// a graceful stop publishes the service status "offline".
 /// </summary>
 internal sealed class LivePipelineService(
     IOptions<LivePipelineOptions> pipelineOptions,
     IOptions<SourcesOptions> sourcesOptions,
     IOptions<HttpOptions> httpOptions,
+    IOptions<AlertOptions> alertOptions,
+    MqttRunSettings mqttSettings,
     IDeviceAnalyzerFactory analyzers,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
@@ -24,8 +32,12 @@ internal sealed class LivePipelineService(
     /// <summary>Readiness condition set once the pipeline runs.</summary>
     public const string ReadinessCondition = "pipeline";
 
+    /// <summary>Readiness condition met while connected to the broker (only when MQTT is configured).</summary>
+    public const string BrokerCondition = "broker";
+
     private readonly ILogger _logger = loggerFactory.CreateLogger<LivePipelineService>();
-    private readonly ReadinessGate _gate = new(ReadinessCondition);
+    private readonly ReadinessGate _gate = mqttSettings.Enabled ? new(ReadinessCondition, BrokerCondition) : new(ReadinessCondition);
+    private MqttPipelineService? _mqtt;
     private PrometheusTextExporter? _exporter;
     private MetricsServer? _server;
     private LivePipeline? _pipeline;
@@ -36,13 +48,32 @@ internal sealed class LivePipelineService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _exporter = new PrometheusTextExporter(new PrometheusExporterOptions(), loggerFactory.CreateLogger<PrometheusTextExporter>());
-        _server = await MetricsServer.StartAsync(httpOptions.Value, _exporter, _gate.Check, cancellationToken: cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<string> mqttErrors = mqttSettings.Validate();
+        if (mqttErrors.Count > 0)
+        {
+            throw new OptionsValidationException(MqttClientOptions.SectionName, typeof(MqttClientOptions), mqttErrors);
+        }
+
+        _server = await MetricsServer.StartAsync(httpOptions.Value, _exporter, CheckReadiness, cancellationToken: cancellationToken).ConfigureAwait(false);
         ServiceLog.Listening(_logger, _server.BaseAddress);
 
         SourcesOptions sources = sourcesOptions.Value;
-        var sinks = new List<IEventSink> { new MetricsEventSink(), new ConsoleEventSink(Console.Out, sources.PrintBeats) };
-        _pipeline = new LivePipeline(pipelineOptions.Value, analyzers, sinks, loggerFactory.CreateLogger<LivePipeline>());
-        _pipeline.Start();
+        var console = new ConsoleEventSink(Console.Out, sources.PrintBeats);
+        if (mqttSettings.Enabled)
+        {
+            // The MQTT service adds the metrics, MQTT and alert sinks itself; alerts also reach the console.
+            _mqtt = await MqttPipelineService.StartAsync(
+                mqttSettings.Options, mqttSettings.Instance, alertOptions.Value, pipelineOptions.Value, analyzers, [console], ingest: true, loggerFactory, cancellationToken).ConfigureAwait(false);
+            _pipeline = _mqtt.Pipeline;
+            ServiceLog.BrokerConnected(_logger, mqttSettings.Options.Host, mqttSettings.Options.Port, mqttSettings.Instance);
+        }
+        else
+        {
+            var sinks = new List<IEventSink> { new MetricsEventSink(), console };
+            _pipeline = new LivePipeline(pipelineOptions.Value, analyzers, sinks, loggerFactory.CreateLogger<LivePipeline>());
+            _pipeline.Start();
+        }
+
         foreach (IAudioSource source in CreateSources(sources))
         {
             _pipeline.AddDevice(source);
@@ -66,7 +97,14 @@ internal sealed class LivePipelineService(
             ServiceLog.Stopping(_logger);
             try
             {
-                await _pipeline.StopAsync(cancellationToken).ConfigureAwait(false);
+                if (_mqtt is not null)
+                {
+                    await _mqtt.StopAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _pipeline.StopAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (Exception ex) when (ex is OperationCanceledException or System.Threading.Channels.ChannelClosedException)
             {
@@ -88,7 +126,11 @@ internal sealed class LivePipelineService(
 
     public async ValueTask DisposeAsync()
     {
-        if (_pipeline is not null)
+        if (_mqtt is not null)
+        {
+            await _mqtt.DisposeAsync().ConfigureAwait(false);
+        }
+        else if (_pipeline is not null)
         {
             await _pipeline.DisposeAsync().ConfigureAwait(false);
         }
@@ -99,6 +141,16 @@ internal sealed class LivePipelineService(
         }
 
         _exporter?.Dispose();
+    }
+
+    private ReadinessStatus CheckReadiness()
+    {
+        if (mqttSettings.Enabled)
+        {
+            _gate.Set(BrokerCondition, _mqtt?.Client.IsConnected == true);
+        }
+
+        return _gate.Check();
     }
 
     private async Task WatchAsync(LivePipeline pipeline, bool exitWhenDone)

@@ -1,4 +1,5 @@
 using HeartStream.Hosting;
+using HeartStream.Pipeline.Alerts;
 using HeartStream.Pipeline.Live;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ namespace HeartStream.Service;
 /// Builds the Generic Host of `heartstream run`. Configuration, later wins: appsettings.json next to the executable,
 /// then HEARTSTREAM_-prefixed environment variables (HEARTSTREAM_Pipeline__CaptureQueueChunks=64), then the command line
 /// (given here as configuration keys). Every options class is validated at start-up. ConsoleLifetime turns SIGTERM and
-/// Ctrl-C into a graceful stop.
+/// Ctrl-C into a graceful stop. A configured Mqtt:Host adds the broker side (<see cref="MqttRunSettings"/>).
 /// </summary>
 internal static class RunHost
 {
@@ -51,6 +52,11 @@ internal static class RunHost
         services.AddSingleton<IValidateOptions<LivePipelineOptions>, LivePipelineOptionsValidator>();
         services.AddOptions<SourcesOptions>().Bind(builder.Configuration.GetSection(SourcesOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SourcesOptions>, SourcesOptionsValidator>();
+        var mqtt = MqttRunSettings.From(builder.Configuration);
+        services.AddSingleton(mqtt);
+        services.PostConfigure<SourcesOptions>(o => o.MqttIngest = mqtt.Enabled);
+        services.AddOptions<AlertOptions>().Bind(builder.Configuration.GetSection(AlertOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AlertOptions>, AlertOptionsValidator>();
         services.AddSingleton(analyzers);
         services.AddSingleton<LivePipelineService>();
         services.AddHostedService(sp => sp.GetRequiredService<LivePipelineService>());

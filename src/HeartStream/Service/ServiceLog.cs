@@ -19,4 +19,7 @@ internal static partial class ServiceLog
 
     [LoggerMessage(204, LogLevel.Error, "The live pipeline failed; stopping with exit code 1.")]
     public static partial void PipelineFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(205, LogLevel.Information, "Connected to MQTT broker {Host}:{Port} as instance {Instance}; ingesting gateway audio.")]
+    public static partial void BrokerConnected(ILogger logger, string host, int port, string instance);
 }

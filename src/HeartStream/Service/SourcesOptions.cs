@@ -39,13 +39,19 @@ public sealed class SourcesOptions
     /// <summary>Print every beat on the console sink (status and vitals are always printed).</summary>
     public bool PrintBeats { get; set; }
 
+    /// <summary>
+    /// Gateway audio also arrives over MQTT (set by the host when Mqtt:Host is configured, not read from "Sources"),
+    /// so having no file or stdin source is valid.
+    /// </summary>
+    public bool MqttIngest { get; set; }
+
     /// <summary>Problems with these options, each a sentence naming the setting; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (Files.Count == 0 && !Stdin)
+        if (Files.Count == 0 && !Stdin && !MqttIngest)
         {
-            errors.Add($"No audio source: give {SectionName}:Files (--files a.wav b.wav) or {SectionName}:Stdin (--stdin --device ID --rate R).");
+            errors.Add($"No audio source: give {SectionName}:Files (--files a.wav b.wav), {SectionName}:Stdin (--stdin --device ID --rate R) or Mqtt:Host (--mqtt-host HOST) for gateway audio.");
         }
 
         foreach (string file in Files)
