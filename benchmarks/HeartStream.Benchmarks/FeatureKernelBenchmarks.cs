@@ -31,7 +31,7 @@ public class FeatureKernelBenchmarks
         _resampler = new StreamingResampler(4000, AnalysisRate.SampleRate);
         _resampled = new float[_resampler.MaxOutput(4000)];
         _extractor = new StreamingFeatureExtractor(FeatureSettings.Default);
-        _frames = new float[_extractor.MaxFrames(AnalysisRate.SampleRate) * 4];
+        _frames = new float[((AnalysisRate.SampleRate / AnalysisRate.SamplesPerFrame) + 1) * 4]; // a 1 s call releases at most 50 frames + 1
         _normalizer = new StreamingFeatureNormalizer(FeatureSettings.Default);
         _normalised = new float[_normalizer.MaxOutputFrames(AnalysisRate.FrameRate) * 4];
     }
