@@ -9,4 +9,5 @@ root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(SimulateCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(ModelsCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -6,6 +6,7 @@ using HeartStream.Service;
 using Microsoft.Extensions.FileSystemGlobbing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace HeartStream.Commands;
@@ -74,7 +75,11 @@ internal static class RunCommand
         {
             LivePipelineOptions options = sp.GetRequiredService<IOptions<LivePipelineOptions>>().Value;
             string path = string.IsNullOrEmpty(options.SegmenterParameters) ? DefaultPaths.BaselineParameters : options.SegmenterParameters;
-            return SegmentationAnalyzerFactory.Load(path, options);
+            SegmentationAnalyzerFactory loaded = SegmentationAnalyzerFactory.Load(path, options);
+            var factory = new ReloadingAnalyzerFactory(loaded.Parameters, loaded.DecoderOptions);
+            ILogger logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HeartStream.Reload");
+            factory.Watch(path, (accepted, message) => ServiceLog.ParametersReload(logger, accepted ? "accepted" : "rejected", message));
+            return factory;
         });
         try
         {

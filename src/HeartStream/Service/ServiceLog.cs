@@ -22,4 +22,7 @@ internal static partial class ServiceLog
 
     [LoggerMessage(205, LogLevel.Information, "Connected to MQTT broker {Host}:{Port} as instance {Instance}; ingesting gateway audio.")]
     public static partial void BrokerConnected(ILogger logger, string host, int port, string instance);
+
+    [LoggerMessage(206, LogLevel.Information, "Segmenter parameters reload {Outcome}: {Message}")]
+    public static partial void ParametersReload(ILogger logger, string outcome, string message);
 }

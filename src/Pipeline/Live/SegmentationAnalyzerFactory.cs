@@ -38,6 +38,9 @@ public sealed class SegmentationAnalyzerFactory : IDeviceAnalyzerFactory
         return new SegmentationAnalyzerFactory(SegmenterParameters.Load(path), decoder);
     }
 
+    /// <summary>The parameters every analyzer gets.</summary>
+    public SegmenterParameters Parameters => _parameters;
+
     /// <summary>The decoder settings every analyzer gets.</summary>
     public StreamingDecoderOptions DecoderOptions => _options ?? StreamingDecoderOptions.Default;
 
