@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
-using HeartStream.Capture.Audio;
 using HeartStream.Pipeline.Analysis;
 using HeartStream.Pipeline.Features;
 using HeartStream.Training.Data;
@@ -21,11 +19,7 @@ public static class ClassifierData
     {
         ArgumentNullException.ThrowIfNull(recordings);
         ArgumentNullException.ThrowIfNull(settings);
-        string? cache = cacheDirectory is null ? null : Path.Combine(cacheDirectory, settings.Hash()[..16]);
-        if (cache is not null)
-        {
-            Directory.CreateDirectory(cache);
-        }
+        var cache = new FeatureCache(settings, cacheDirectory);
 
         var result = new LabelledClip?[recordings.Count];
         var failures = new ConcurrentBag<string>();
@@ -34,22 +28,7 @@ public static class ClassifierData
             RecordingInfo r = recordings[i].Recording;
             try
             {
-                string? cached = cache is null ? null : Path.Combine(cache, r.Dataset + "_" + r.Id + ".f32");
-                float[] features;
-                if (cached is not null && File.Exists(cached))
-                {
-                    features = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(cached)).ToArray();
-                }
-                else
-                {
-                    WavAudio audio = WavReader.Read(r.WavPath);
-                    features = RecordingAnalyzer.PrepareFeatures(audio.Samples, audio.SampleRate, settings);
-                    if (cached is not null)
-                    {
-                        File.WriteAllBytes(cached + ".tmp", MemoryMarshal.AsBytes(features.AsSpan()).ToArray());
-                        File.Move(cached + ".tmp", cached, overwrite: true);
-                    }
-                }
+                float[] features = cache.Get(r);
 
                 if (features.Length / settings.Channels >= MinimumFrames)
                 {

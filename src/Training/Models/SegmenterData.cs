@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Runtime.InteropServices;
 using HeartStream.Capture.Audio;
 using HeartStream.Pipeline.Analysis;
 using HeartStream.Pipeline.Features;
@@ -30,11 +29,7 @@ public static class SegmenterData
     {
         ArgumentNullException.ThrowIfNull(cases);
         ArgumentNullException.ThrowIfNull(settings);
-        string? cache = cacheDirectory is null ? null : Path.Combine(cacheDirectory, settings.Hash()[..16]);
-        if (cache is not null)
-        {
-            Directory.CreateDirectory(cache);
-        }
+        var cache = new FeatureCache(settings, cacheDirectory);
 
         var result = new LabelledRecording[cases.Count];
         var failures = new ConcurrentBag<string>();
@@ -43,22 +38,7 @@ public static class SegmenterData
             RecordingInfo r = cases[i].Recording;
             try
             {
-                string? cached = cache is null ? null : Path.Combine(cache, r.Id + ".f32");
-                float[] features;
-                if (cached is not null && File.Exists(cached))
-                {
-                    features = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(cached)).ToArray();
-                }
-                else
-                {
-                    WavAudio audio = WavReader.Read(r.WavPath);
-                    features = RecordingAnalyzer.PrepareFeatures(audio.Samples, audio.SampleRate, settings);
-                    if (cached is not null)
-                    {
-                        File.WriteAllBytes(cached + ".tmp", MemoryMarshal.AsBytes(features.AsSpan()).ToArray());
-                        File.Move(cached + ".tmp", cached, overwrite: true);
-                    }
-                }
+                float[] features = cache.Get(r);
 
                 result[i] = Label(r.Id, features, r.AnnotationPath!, settings) with { Reference = cases[i].Reference, Span = cases[i].Span };
             }
