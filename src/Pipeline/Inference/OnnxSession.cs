@@ -189,19 +189,7 @@ public sealed class OnnxSession : IDisposable
         try
         {
             _handle.DangerousAddRef(ref addedRef);
-            for (int i = 0; i < ni; i++)
-            {
-                OnnxInput input = inputs[i];
-                inNames[i] = _handle.InputNames[FindInput(input.Name)];
-                long count = CheckedElementCount(input.Shape.Span, input.Name);
-                if (count != input.Data.Length)
-                {
-                    throw new ArgumentException($"Input '{input.Name}' has {input.Data.Length} values but its shape needs {count}.", nameof(inputs));
-                }
-
-                pins[pinned] = input.Data.Pin();
-                inValues[i] = CreateTensor((float*)pins[pinned++].Pointer, count, input.Shape.Span, input.Name);
-            }
+            BindInputs(inputs, inNames, inValues, pins, ref pinned);
 
             for (int o = 0; o < no; o++)
             {
@@ -285,19 +273,8 @@ public sealed class OnnxSession : IDisposable
         try
         {
             _handle.DangerousAddRef(ref addedRef);
-            for (int i = 0; i < ni; i++)
-            {
-                OnnxInput input = inputs[i];
-                inNames[i] = _handle.InputNames[FindInput(input.Name)];
-                long count = CheckedElementCount(input.Shape.Span, input.Name);
-                if (count != input.Data.Length)
-                {
-                    throw new ArgumentException($"Input '{input.Name}' has {input.Data.Length} values but its shape needs {count}.", nameof(inputs));
-                }
-
-                pins[i] = input.Data.Pin();
-                inValues[i] = CreateTensor((float*)pins[i].Pointer, count, input.Shape.Span, input.Name);
-            }
+            int pinned = 0;
+            BindInputs(inputs, inNames, inValues, pins, ref pinned);
 
             fixed (nint* outNames = _handle.OutputNames)
             {
@@ -333,6 +310,28 @@ public sealed class OnnxSession : IDisposable
     }
 
     public void Dispose() => _handle.Dispose();
+
+    /// <summary>
+    /// Resolves each input's name, checks its length against its shape, pins its data (into
+    /// <paramref name="pins"/>[pinned..]) and wraps it as an ORT tensor without copying. The caller releases the
+    /// values and disposes the pins, also when this throws half-way.
+    /// </summary>
+    private unsafe void BindInputs(ReadOnlySpan<OnnxInput> inputs, nint* names, nint* values, Span<MemoryHandle> pins, ref int pinned)
+    {
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            OnnxInput input = inputs[i];
+            names[i] = _handle.InputNames[FindInput(input.Name)];
+            long count = CheckedElementCount(input.Shape.Span, input.Name);
+            if (count != input.Data.Length)
+            {
+                throw new ArgumentException($"Input '{input.Name}' has {input.Data.Length} values but its shape needs {count}.", nameof(inputs));
+            }
+
+            pins[pinned] = input.Data.Pin();
+            values[i] = CreateTensor((float*)pins[pinned++].Pointer, count, input.Shape.Span, input.Name);
+        }
+    }
 
     private static unsafe OnnxSession Create(OnnxSessionOptions options, string modelName, string? path, ReadOnlySpan<byte> bytes)
     {

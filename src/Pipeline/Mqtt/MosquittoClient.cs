@@ -468,124 +468,74 @@ public sealed class MosquittoClient : IAsyncDisposable
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static void OnConnectNative(nint mosq, nint userData, int rc, int flags, nint properties)
     {
-        MosquittoClient? client = FromUserData(userData);
-        try
-        {
-            client?.OnConnect(rc, (flags & 1) != 0);
-        }
-#pragma warning disable CA1031 // Nothing may propagate into native code; the fault is counted instead.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            if (client is not null)
-            {
-                Interlocked.Increment(ref client._callbackFaults);
-            }
-        }
+        Guard(userData, (rc, flags), static (c, s) => c.OnConnect(s.rc, (s.flags & 1) != 0));
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static void OnDisconnectNative(nint mosq, nint userData, int rc, nint properties)
     {
-        MosquittoClient? client = FromUserData(userData);
-        try
-        {
-            client?.OnDisconnect(rc);
-        }
-#pragma warning disable CA1031 // Nothing may propagate into native code; the fault is counted instead.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            if (client is not null)
-            {
-                Interlocked.Increment(ref client._callbackFaults);
-            }
-        }
+        Guard(userData, rc, static (c, code) => c.OnDisconnect(code));
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static void OnPublishNative(nint mosq, nint userData, int mid, int reasonCode, nint properties)
     {
-        MosquittoClient? client = FromUserData(userData);
-        try
-        {
-            client?.OnPublishAcked(mid, reasonCode);
-        }
-#pragma warning disable CA1031 // Nothing may propagate into native code; the fault is counted instead.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            if (client is not null)
-            {
-                Interlocked.Increment(ref client._callbackFaults);
-            }
-        }
+        Guard(userData, (mid, reasonCode), static (c, s) => c.OnPublishAcked(s.mid, s.reasonCode));
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private unsafe static void OnMessageNative(nint mosq, nint userData, MosquittoMessageNative* message, nint properties)
     {
-        MosquittoClient? client = FromUserData(userData);
-        try
+        Guard(userData, (nint)message, static (c, m) =>
         {
-            if (client is not null && message is not null)
+            var msg = (MosquittoMessageNative*)m;
+            if (msg is not null)
             {
-                string topic = Marshal.PtrToStringUTF8((nint)message->Topic) ?? string.Empty;
-                byte[] payload = message->PayloadLength > 0
-                    ? new ReadOnlySpan<byte>(message->Payload, message->PayloadLength).ToArray()
-                    : [];
-                client.OnMessage(new MqttMessageEventArgs(topic, payload, message->Qos, message->Retain != 0));
+                string topic = Marshal.PtrToStringUTF8((nint)msg->Topic) ?? string.Empty;
+                byte[] payload = msg->PayloadLength > 0 ? new ReadOnlySpan<byte>(msg->Payload, msg->PayloadLength).ToArray() : [];
+                c.OnMessage(new MqttMessageEventArgs(topic, payload, msg->Qos, msg->Retain != 0));
             }
-        }
-#pragma warning disable CA1031 // Nothing may propagate into native code; the fault is counted instead.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            if (client is not null)
-            {
-                Interlocked.Increment(ref client._callbackFaults);
-            }
-        }
+        });
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private unsafe static void OnSubscribeNative(nint mosq, nint userData, int mid, int qosCount, int* grantedQos, nint properties)
     {
-        MosquittoClient? client = FromUserData(userData);
-        try
-        {
-            client?.OnSubscribed(mid, qosCount > 0 && grantedQos is not null ? grantedQos[0] : 0x80);
-        }
-#pragma warning disable CA1031 // Nothing may propagate into native code; the fault is counted instead.
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            if (client is not null)
-            {
-                Interlocked.Increment(ref client._callbackFaults);
-            }
-        }
+        int granted = qosCount > 0 && grantedQos is not null ? grantedQos[0] : 0x80;
+        Guard(userData, (mid, granted), static (c, s) => c.OnSubscribed(s.mid, s.granted));
     }
 
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static unsafe void OnLogNative(nint mosq, nint userData, int level, byte* text)
     {
+        if (level == MosquittoNative.LogError)
+        {
+            Guard(userData, (nint)text, static (c, t) => c.OnLogError(Marshal.PtrToStringUTF8(t) ?? "unknown error"));
+        }
+    }
+
+    /// <summary>
+    /// Runs a callback body for the client behind <paramref name="userData"/>: nothing may propagate into native code,
+    /// so a fault is counted (<see cref="CallbackFaults"/>) instead. Static lambdas and value-tuple state keep this
+    /// allocation-free on the message path.
+    /// </summary>
+    private static void Guard<TState>(nint userData, TState state, Action<MosquittoClient, TState> body)
+    {
         MosquittoClient? client = FromUserData(userData);
+        if (client is null)
+        {
+            return;
+        }
+
         try
         {
-            if (client is not null && level == MosquittoNative.LogError)
-            {
-                client.OnLogError(Marshal.PtrToStringUTF8((nint)text) ?? "unknown error");
-            }
+            body(client, state);
         }
 #pragma warning disable CA1031 // Nothing may propagate into native code; the fault is counted instead.
         catch (Exception)
 #pragma warning restore CA1031
         {
-            if (client is not null)
-            {
-                Interlocked.Increment(ref client._callbackFaults);
-            }
+            Interlocked.Increment(ref client._callbackFaults);
         }
     }
 
