@@ -57,6 +57,16 @@ public class SegmentationBenchmarks
     [Benchmark(Description = "ONNX segmenter emissions, 500 frames (batched windows)")]
     public void Onnx() => _onnx.Predict(_features, _posteriors);
 
+    /// <summary>The decode before heart-rate candidates: one HSMM pass with a fixed rate (what the candidates cost extra).</summary>
+    [Benchmark(Description = "HSMM decode, one fixed heart rate, 500 frames")]
+    public int DecodeFixedRate()
+    {
+        _logistic.Predict(_features, 4, _posteriors);
+        _sounds.Clear();
+        _segmenter.DecodePosteriors(_posteriors, new HeartRateEstimate(80, 0.3, 1), _baseline, _states, _sounds);
+        return _sounds.Count;
+    }
+
     [Benchmark(Description = "HSMM decode with HR candidates, 500 frames")]
     public int Decode()
     {
