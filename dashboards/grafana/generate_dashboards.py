@@ -182,6 +182,11 @@ def fleet():
     layout.add(timeseries("Beats per second", "Heart sounds detected by segmentation per second, by type.",
                           targets((f"sum by (type) (rate(heartstream_segmentation_beats_detected_total{{{INST}}}[{RI}]))",
                                    "{{type}}")), unit="none"), 12, 8)
+    layout.add(timeseries("Live classifications per minute", "Live window classification results per minute, by "
+                          "classifier model (about 12 per device and model while devices stream; 0 means the "
+                          "murmur and abnormal alerts have no input).",
+                          targets((f"sum by (model) (rate(heartstream_classifications_total{{{INST}}}[{RI}])) * 60",
+                                   "{{model}}")), unit="none"), 24, 8)
     layout.row("Devices")
     layout.add(timeseries("Heart rate per device", "Most recent heart rate estimate of each device (beats per "
                           "minute). A device without an estimate yet has no line.",

@@ -80,7 +80,12 @@ internal static class DemoCommand
         var display = new DemoDisplaySink(Console.Out);
         string instance = "demo-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var analyzers = new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters));
-        await using MqttPipelineService service = await MqttPipelineService.StartAsync(mqtt, instance, CreateAlertOptions(), new LivePipelineOptions(), analyzers, [display], ingest: true, cancellationToken: cancellationToken);
+        var classification = new LiveClassificationOptions();
+        configuration.GetSection(LiveClassificationOptions.SectionName).Bind(classification);
+        using LiveClassifierFactory classifiers = LiveClassifierFactory.Load(
+            string.IsNullOrEmpty(classification.ModelsRoot) ? DefaultPaths.Models : classification.ModelsRoot, classification, message => Console.Error.WriteLine("warning: " + message));
+        await using MqttPipelineService service = await MqttPipelineService.StartAsync(
+            mqtt, instance, CreateAlertOptions(), new LivePipelineOptions(), analyzers, [display], ingest: true, classifiers: classifiers, cancellationToken: cancellationToken);
         using var exporter = new PrometheusTextExporter();
         await using MetricsServer metrics = await MetricsServer.StartAsync(http, exporter, () => service.Client.IsConnected ? ReadinessStatus.Ready : ReadinessStatus.NotReady("waiting for: broker"), cancellationToken: cancellationToken);
 

@@ -33,11 +33,12 @@ internal static class RunCommand
         var exitWhenDone = new Option<bool>("--exit-when-done") { Description = "Stop once every source has ended." };
         var beats = new Option<bool>("--print-beats") { Description = "Print every detected S1/S2." };
         var parameters = new Option<string?>("--params") { Description = "Segmenter parameters JSON (default: the shipped baseline)." };
+        var classifiers = new Option<string?>("--classifiers") { Description = "Live classifier models, comma-separated (Classification:Models; default classifier-abnormal,classifier-murmur; \"\" = none)." };
         var mqttHost = new Option<string?>("--mqtt-host") { Description = "MQTT broker host (Mqtt:Host): ingest gateway audio, run alerts and publish every output there." };
         var mqttPort = new Option<int?>("--mqtt-port") { Description = "MQTT broker port (Mqtt:Port, default 1883)." };
         var command = new Command("run", "Run the live service over replayed WAV files, raw PCM from stdin and/or gateway audio from an MQTT broker.")
         {
-            files, speed, loop, stdin, device, rate, stdinWait, port, exitWhenDone, beats, parameters, mqttHost, mqttPort,
+            files, speed, loop, stdin, device, rate, stdinWait, port, exitWhenDone, beats, parameters, classifiers, mqttHost, mqttPort,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -62,6 +63,7 @@ internal static class RunCommand
             SetFlag(config, "Sources:PrintBeats", parse.GetValue(beats));
             Set(config, "Http:Port", parse.GetValue(port));
             Set(config, "Pipeline:SegmenterParameters", parse.GetValue(parameters));
+            Set(config, "Classification:Models", parse.GetValue(classifiers));
             Set(config, "Mqtt:Host", parse.GetValue(mqttHost));
             Set(config, "Mqtt:Port", parse.GetValue(mqttPort));
             return await RunAsync(config).ConfigureAwait(false);

@@ -17,7 +17,8 @@ namespace HeartStream.Service;
 /// when the host's shutdown timeout expires. A pipeline failure stops the host with exit code 1. With MQTT configured
 /// (<see cref="MqttRunSettings"/>) the pipeline is the one of an <see cref="MqttPipelineService"/>: gateway audio is
 /// ingested from the broker, alerts run, every output is published, readiness also needs the broker connected, and
-/// a graceful stop publishes the service status "offline".
+/// a graceful stop publishes the service status "offline". The configured classifiers (Classification section) run on
+/// every device and their results reach every sink (alerts included).
 /// </summary>
 internal sealed class LivePipelineService(
     IOptions<LivePipelineOptions> pipelineOptions,
@@ -26,6 +27,7 @@ internal sealed class LivePipelineService(
     IOptions<AlertOptions> alertOptions,
     MqttRunSettings mqttSettings,
     IDeviceAnalyzerFactory analyzers,
+    ILiveClassifierFactory classifiers,
     IHostApplicationLifetime lifetime,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
@@ -63,14 +65,14 @@ internal sealed class LivePipelineService(
         {
             // The MQTT service adds the metrics, MQTT and alert sinks itself; alerts also reach the console.
             _mqtt = await MqttPipelineService.StartAsync(
-                mqttSettings.Options, mqttSettings.Instance, alertOptions.Value, pipelineOptions.Value, analyzers, [console], ingest: true, loggerFactory, cancellationToken).ConfigureAwait(false);
+                mqttSettings.Options, mqttSettings.Instance, alertOptions.Value, pipelineOptions.Value, analyzers, [console], ingest: true, loggerFactory, classifiers, cancellationToken).ConfigureAwait(false);
             _pipeline = _mqtt.Pipeline;
             ServiceLog.BrokerConnected(_logger, mqttSettings.Options.Host, mqttSettings.Options.Port, mqttSettings.Instance);
         }
         else
         {
             var sinks = new List<IEventSink> { new MetricsEventSink(), console };
-            _pipeline = new LivePipeline(pipelineOptions.Value, analyzers, sinks, loggerFactory.CreateLogger<LivePipeline>());
+            _pipeline = new LivePipeline(pipelineOptions.Value, analyzers, sinks, loggerFactory.CreateLogger<LivePipeline>(), classifiers);
             _pipeline.Start();
         }
 

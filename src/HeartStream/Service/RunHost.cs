@@ -58,8 +58,26 @@ internal static class RunHost
         services.AddOptions<AlertOptions>().Bind(builder.Configuration.GetSection(AlertOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AlertOptions>, AlertOptionsValidator>();
         services.AddSingleton(analyzers);
+        services.AddOptions<LiveClassificationOptions>().Bind(builder.Configuration.GetSection(LiveClassificationOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LiveClassificationOptions>, LiveClassificationOptionsValidator>();
+        services.AddSingleton<ILiveClassifierFactory>(CreateClassifiers);
         services.AddSingleton<LivePipelineService>();
         services.AddHostedService(sp => sp.GetRequiredService<LivePipelineService>());
         return builder.Build();
+    }
+
+    /// <summary>The configured live classifiers; a model that cannot be loaded is logged and left out (segmentation goes on).</summary>
+    private static LiveClassifierFactory CreateClassifiers(IServiceProvider services)
+    {
+        LiveClassificationOptions options = services.GetRequiredService<IOptions<LiveClassificationOptions>>().Value;
+        ILogger logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("HeartStream.Classification");
+        string root = string.IsNullOrEmpty(options.ModelsRoot) ? Commands.DefaultPaths.Models : options.ModelsRoot;
+        LiveClassifierFactory factory = LiveClassifierFactory.Load(root, options, message => ServiceLog.ClassifierSkipped(logger, message));
+        if (factory.Models.Count > 0)
+        {
+            ServiceLog.ClassifiersLoaded(logger, string.Join(", ", factory.Models.Select(m => m.Identity)), options.IntervalSeconds);
+        }
+
+        return factory;
     }
 }

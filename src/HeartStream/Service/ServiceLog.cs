@@ -25,4 +25,10 @@ internal static partial class ServiceLog
 
     [LoggerMessage(206, LogLevel.Information, "Segmenter parameters reload {Outcome}: {Message}")]
     public static partial void ParametersReload(ILogger logger, string outcome, string message);
+
+    [LoggerMessage(207, LogLevel.Warning, "{Message}")]
+    public static partial void ClassifierSkipped(ILogger logger, string message);
+
+    [LoggerMessage(208, LogLevel.Information, "Live classification: {Models}, every {IntervalSeconds} s per device.")]
+    public static partial void ClassifiersLoaded(ILogger logger, string models, double intervalSeconds);
 }

@@ -78,10 +78,12 @@ public sealed class AlertEngine
             case ClassificationEvent c:
                 device.LastDataTime = t;
                 ArgumentNullException.ThrowIfNull(c.Probabilities, nameof(ClassificationEvent.Probabilities));
-                device.Murmur = Probability(c.Probabilities, "murmur");
-                device.Abnormal = Probability(c.Probabilities, "abnormal");
-                device.Extrasystole = Probability(c.Probabilities, "extrasystole");
-                device.Artifact = Probability(c.Probabilities, "artifact");
+                // Each live model reports only its own classes (the murmur model has no "abnormal"): a class the event
+                // does not carry keeps the latest value another model gave, or interleaved models would reset each other.
+                device.Murmur = Probability(c.Probabilities, "murmur", device.Murmur);
+                device.Abnormal = Probability(c.Probabilities, "abnormal", device.Abnormal);
+                device.Extrasystole = Probability(c.Probabilities, "extrasystole", device.Extrasystole);
+                device.Artifact = Probability(c.Probabilities, "artifact", device.Artifact);
                 EvaluateSound(device, AlertType.SuspectedMurmur, device.Murmur, t, output);
                 EvaluateSound(device, AlertType.AbnormalHeartSound, device.Abnormal, t, output);
                 EvaluateIrregular(device, t, output);
@@ -198,8 +200,9 @@ public sealed class AlertEngine
 
     private static double? Finite(double? value) => value is double v && double.IsFinite(v) ? v : null;
 
-    private static double? Probability(IReadOnlyDictionary<string, double> probabilities, string name) =>
-        probabilities.TryGetValue(name, out double p) && double.IsFinite(p) ? Math.Clamp(p, 0, 1) : null;
+    private static double? Probability(IReadOnlyDictionary<string, double> probabilities, string name, double? previous) =>
+        !probabilities.TryGetValue(name, out double p) ? previous
+        : double.IsFinite(p) ? Math.Clamp(p, 0, 1) : null;
 
     private static bool Suppressed(DeviceAlertState device) =>
         device.Quality is not double q || q < device.Profile.SuppressPhysiologicalBelowQuality;

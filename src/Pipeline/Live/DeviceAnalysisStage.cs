@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using HeartStream.Pipeline.Events;
 using HeartStream.Pipeline.Segmentation;
+using HeartStream.Pipeline.Streaming;
 using HeartStream.Pipeline.Telemetry;
 
 namespace HeartStream.Pipeline.Live;
@@ -11,6 +12,8 @@ namespace HeartStream.Pipeline.Live;
 /// Analysis of one device: reads its capture channel, pushes the audio through the <see cref="IDeviceAnalyzer"/>
 /// (resample, features, emission model, streaming HSMM), writes a <see cref="BeatEvent"/> per final sound and a
 /// <see cref="VitalsEvent"/> per vitals interval to the events channel (waiting when it is full: backpressure, no loss).
+/// With window classifiers attached (an analyzer that is an <see cref="INormalizedFrameSource"/>), their results
+/// become <see cref="ClassificationEvent"/>s after each push.
 /// </summary>
 /// <remarks>
 /// <para>Device failures stay with the device: when the capture channel was completed with an error (corrupt file,
@@ -32,9 +35,22 @@ public sealed class DeviceAnalysisStage
     private readonly VitalsTracker _vitals;
     private readonly ArrivalMap _arrivals = new(ArrivalCapacity);
     private readonly List<HeartSound> _sounds = new(64);
+    private readonly LiveWindowClassifier[] _classifiers;
+    private readonly float[] _probabilities;
     private long _analysed;
 
-    public DeviceAnalysisStage(string deviceId, int sampleRate, IDeviceAnalyzer analyzer, ChunkPool pool, double vitalsIntervalSeconds, double vitalsWindowSeconds)
+    /// <param name="classifiers">
+    /// Window classifiers of this device; attached to the analyzer's frames when it is an
+    /// <see cref="INormalizedFrameSource"/> (next to any observer it has), ignored otherwise (<see cref="ClassifiersAttached"/>).
+    /// </param>
+    public DeviceAnalysisStage(
+        string deviceId,
+        int sampleRate,
+        IDeviceAnalyzer analyzer,
+        ChunkPool pool,
+        double vitalsIntervalSeconds,
+        double vitalsWindowSeconds,
+        IReadOnlyList<LiveWindowClassifier>? classifiers = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(deviceId);
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
@@ -45,7 +61,19 @@ public sealed class DeviceAnalysisStage
         _analyzer = analyzer;
         _pool = pool;
         _vitals = new VitalsTracker(sampleRate, vitalsIntervalSeconds, vitalsWindowSeconds);
+        _classifiers = [];
+        if (classifiers is { Count: > 0 } && analyzer is INormalizedFrameSource frames)
+        {
+            _classifiers = [.. classifiers];
+            INormalizedFrameObserver[] observers = frames.FrameObserver is { } existing ? [existing, .. _classifiers] : [.. _classifiers];
+            frames.FrameObserver = FrameObserverFanOut.Combine(observers);
+        }
+
+        _probabilities = new float[_classifiers.Length == 0 ? 0 : _classifiers.Max(c => c.Model.Classes.Count)];
     }
+
+    /// <summary>Whether window classifiers receive the analyzer's frames (false when none were given or the analyzer has no frames).</summary>
+    public bool ClassifiersAttached => _classifiers.Length > 0;
 
     /// <summary>Why the device failed, or null.</summary>
     public string? FailureReason { get; private set; }
@@ -152,6 +180,18 @@ public sealed class DeviceAnalysisStage
         {
             double deviceTime = DeviceSeconds((long)Math.Round(time * _sampleRate));
             await output.WriteAsync(new VitalsEvent(_deviceId, deviceTime, bpm, cv, quality, beats), cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (LiveWindowClassifier classifier in _classifiers)
+        {
+            LiveClassifierModel model = classifier.Model;
+            int classes = model.Classes.Count;
+            while (classifier.TryRead(out double windowEnd, _probabilities.AsSpan(0, classes)))
+            {
+                double deviceTime = DeviceSeconds((long)Math.Round(windowEnd * _sampleRate));
+                var classification = new ClassificationEvent(_deviceId, deviceTime, model.ToDictionary(_probabilities.AsSpan(0, classes)), model.Identity);
+                await output.WriteAsync(classification, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

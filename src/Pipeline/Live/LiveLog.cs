@@ -19,4 +19,7 @@ internal static partial class LiveLog
 
     [LoggerMessage(104, LogLevel.Information, "Live pipeline drained: {Devices} devices, {Seconds:0.0} s of audio analysed, {Dropped} samples dropped.")]
     public static partial void Drained(ILogger logger, int devices, double seconds, long dropped);
+
+    [LoggerMessage(105, LogLevel.Warning, "Device {DeviceId}: its analyzer exposes no feature frames, so it runs without live classification.")]
+    public static partial void ClassifiersNotAttached(ILogger logger, string deviceId);
 }

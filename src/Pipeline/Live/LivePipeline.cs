@@ -25,6 +25,7 @@ public sealed class LivePipeline : IAsyncDisposable
 {
     private readonly LivePipelineOptions _options;
     private readonly IDeviceAnalyzerFactory _analyzers;
+    private readonly ILiveClassifierFactory? _classifiers;
     private readonly IEventSink[] _sinks;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -40,7 +41,11 @@ public sealed class LivePipeline : IAsyncDisposable
     private long _endedSamplesTicks; // analysed audio of ended devices, in 1/1000 s
     private int _devicesSeen;
 
-    public LivePipeline(LivePipelineOptions options, IDeviceAnalyzerFactory analyzers, IEnumerable<IEventSink> sinks, ILogger<LivePipeline>? logger = null)
+    /// <param name="classifiers">
+    /// Per-device window classifiers (murmur, abnormal, …) attached to each analyzer that exposes its frames; their
+    /// results reach the sinks as <see cref="ClassificationEvent"/>s. Null: segmentation only.
+    /// </param>
+    public LivePipeline(LivePipelineOptions options, IDeviceAnalyzerFactory analyzers, IEnumerable<IEventSink> sinks, ILogger<LivePipeline>? logger = null, ILiveClassifierFactory? classifiers = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(analyzers);
@@ -48,6 +53,7 @@ public sealed class LivePipeline : IAsyncDisposable
         options.ThrowIfInvalid();
         _options = options;
         _analyzers = analyzers;
+        _classifiers = classifiers;
         _sinks = [.. sinks];
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
@@ -272,7 +278,13 @@ public sealed class LivePipeline : IAsyncDisposable
                 {
                     _sampleRate = await source.OpenAsync(owner._abort.Token).ConfigureAwait(false);
                     var pool = new ChunkPool(Math.Max(1, _sampleRate * options.ChunkMilliseconds / 1000), options.CaptureQueueChunks + 3);
-                    _analysis = new DeviceAnalysisStage(id, _sampleRate, owner._analyzers.Create(id, _sampleRate), pool, options.VitalsIntervalSeconds, options.VitalsWindowSeconds);
+                    IReadOnlyList<LiveWindowClassifier> classifiers = owner._classifiers?.Create(id) ?? [];
+                    _analysis = new DeviceAnalysisStage(id, _sampleRate, owner._analyzers.Create(id, _sampleRate), pool, options.VitalsIntervalSeconds, options.VitalsWindowSeconds, classifiers);
+                    if (classifiers.Count > 0 && !_analysis.ClassifiersAttached)
+                    {
+                        LiveLog.ClassifiersNotAttached(owner._logger, id);
+                    }
+
                     _capture = CaptureStage.CreateChannel(options.CaptureQueueChunks, pool, n =>
                     {
                         dropped += n;

@@ -5,7 +5,8 @@ namespace HeartStream.Pipeline.Live;
 
 /// <summary>
 /// Turns events into metrics: beats (by type) and their end-to-end latency, the per-device heart-rate and quality
-/// gauges (a device is tracked from Online to Offline/Error). Never allocates per beat.
+/// gauges (a device is tracked from Online to Offline/Error), live classification results by model. Never allocates
+/// per beat.
 /// </summary>
 public sealed class MetricsEventSink : IEventSink
 {
@@ -30,6 +31,9 @@ public sealed class MetricsEventSink : IEventSink
 
                 gauge.SetSignalQuality(vitals.SignalQuality);
                 break;
+            case ClassificationEvent classification:
+                HeartStreamMetrics.AddClassification(ModelName(classification.ModelVersion));
+                break;
             case DeviceStatusEvent { Status: DeviceStatus.Online } online:
                 HeartStreamMetrics.Devices.Add(online.DeviceId);
                 break;
@@ -41,6 +45,13 @@ public sealed class MetricsEventSink : IEventSink
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>"classifier-murmur 1.0.0" → "classifier-murmur": the version would multiply series at every retrain.</summary>
+    private static string ModelName(string modelVersion)
+    {
+        int space = modelVersion.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 ? modelVersion[..space] : modelVersion;
     }
 
     public ValueTask CompleteAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;

@@ -7,7 +7,7 @@ namespace HeartStream.Pipeline.Live;
 /// The live analyzer of one device over <see cref="StreamingSegmentationSession"/>: resample to 2 kHz, streaming features,
 /// live normaliser, logistic emission model, streaming HSMM with at most 2 s look-ahead. Allocation-free per chunk.
 /// </summary>
-public sealed class SegmentationSessionAnalyzer : IDeviceAnalyzer
+public sealed class SegmentationSessionAnalyzer : IDeviceAnalyzer, INormalizedFrameSource
 {
     private readonly StreamingSegmentationSession _session;
 
@@ -20,6 +20,13 @@ public sealed class SegmentationSessionAnalyzer : IDeviceAnalyzer
     public StreamingSegmentationSession Session => _session;
 
     public double FinalizedSeconds => _session.FinalizedSeconds;
+
+    /// <inheritdoc cref="StreamingSegmentationSession.FrameObserver"/>
+    public INormalizedFrameObserver? FrameObserver
+    {
+        get => _session.FrameObserver;
+        set => _session.FrameObserver = value;
+    }
 
     public void Push(ReadOnlySpan<float> audio, List<HeartSound> finalized) => _session.Push(audio, finalized);
 

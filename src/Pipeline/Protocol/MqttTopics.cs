@@ -24,6 +24,9 @@ public static class MqttTopics
     /// <summary>Vitals out, retained.</summary>
     public static string Vitals(string deviceId) => Device(deviceId, "vitals");
 
+    /// <summary>Live classification out (one model per message), retained.</summary>
+    public static string Classification(string deviceId) => Device(deviceId, "classification");
+
     /// <summary>Alerts out, QoS 1.</summary>
     public static string Alerts(string deviceId) => Device(deviceId, "alerts");
 

@@ -24,6 +24,23 @@ public static class PayloadMapper
             vitals.BeatsInWindow);
     }
 
+    /// <summary>Classification event → payload (probabilities rounded to 0.001, keys in the event's order; a non-finite value, which JSON cannot carry, is left out).</summary>
+    public static ClassificationPayload ToPayload(ClassificationEvent classification)
+    {
+        ArgumentNullException.ThrowIfNull(classification);
+        ArgumentNullException.ThrowIfNull(classification.Probabilities, nameof(ClassificationEvent.Probabilities));
+        var probabilities = new Dictionary<string, double>(classification.Probabilities.Count, StringComparer.Ordinal);
+        foreach ((string name, double p) in classification.Probabilities)
+        {
+            if (double.IsFinite(p))
+            {
+                probabilities[name] = Math.Round(p, 3);
+            }
+        }
+
+        return new ClassificationPayload(ProtocolSchema.Version, classification.DeviceId, Time(classification.StreamTimeSeconds), classification.ModelVersion, probabilities);
+    }
+
     /// <summary>Beats of one window → payload (the caller batches per second).</summary>
     public static BeatsPayload ToPayload(string deviceId, double windowStartSeconds, double windowEndSeconds, IReadOnlyList<BeatEvent> beats)
     {

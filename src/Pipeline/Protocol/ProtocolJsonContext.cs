@@ -9,6 +9,7 @@ namespace HeartStream.Pipeline.Protocol;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(BeatsPayload))]
 [JsonSerializable(typeof(VitalsPayload))]
+[JsonSerializable(typeof(ClassificationPayload))]
 [JsonSerializable(typeof(AlertPayload))]
 [JsonSerializable(typeof(DeviceStatusPayload))]
 [JsonSerializable(typeof(ServiceStatusPayload))]

@@ -17,7 +17,7 @@ namespace HeartStream.Pipeline.Streaming;
 /// with no sounds; live, a stethoscope may be off the chest for a while, so a sound is dropped when the 2 kHz audio
 /// within <see cref="SilenceGuardFrames"/> of it never reaches that level. Not thread-safe: one instance per device.
 /// </remarks>
-public sealed class StreamingSegmentationSession
+public sealed class StreamingSegmentationSession : INormalizedFrameSource
 {
     /// <summary>Input samples handled per inner step; bounds every buffer.</summary>
     public const int ChunkSamples = 2048;
@@ -46,6 +46,7 @@ public sealed class StreamingSegmentationSession
     private readonly float[] _peaks = new float[PeakRingFrames];
     private long _inputSamples;
     private long _resampledSamples;
+    private long _releasedFrames;
     private bool _flushed;
 
     /// <param name="parameters">Trained segmenter (e.g. models/baseline/segmenter.json).</param>
@@ -90,6 +91,12 @@ public sealed class StreamingSegmentationSession
     }
 
     public int InputSampleRate { get; }
+
+    /// <summary>
+    /// Sees every normalised frame the normaliser releases, in order, before the emission model does (live window
+    /// classification); null for none. Set it before the first push; frame indices restart at 0 after <see cref="Reset"/>.
+    /// </summary>
+    public INormalizedFrameObserver? FrameObserver { get; set; }
 
     /// <summary>The decoder (look-ahead, step, heart rate, decode counts).</summary>
     public StreamingHsmmDecoder Decoder => _decoder;
@@ -175,6 +182,7 @@ public sealed class StreamingSegmentationSession
         Array.Clear(_peaks);
         _inputSamples = 0;
         _resampledSamples = 0;
+        _releasedFrames = 0;
         _flushed = false;
     }
 
@@ -201,6 +209,8 @@ public sealed class StreamingSegmentationSession
         }
 
         ReadOnlySpan<float> normalized = _normalized.AsSpan(0, released * _channels);
+        FrameObserver?.OnFrames(normalized, _channels, _releasedFrames);
+        _releasedFrames += released;
         Span<float> posteriors = _posteriors.AsSpan(0, released * LogisticEmissionModel.States);
         _model.Predict(normalized, _channels, posteriors);
         Span<float> envelope = _envelope.AsSpan(0, released);

@@ -89,6 +89,11 @@ public static class HeartStreamMetrics
         "heartstream_segmentation_beats_detected", "{beat}",
         "Heart sounds detected by segmentation, by type (s1 or s2).");
 
+    /// <summary>Live window classification results reported; label <c>model</c> (the classifier's name, a few values).</summary>
+    public static readonly Counter<long> Classifications = Meter.CreateCounter<long>(
+        "heartstream_classifications", "{classification}",
+        "Live window classification results reported, by classifier model.");
+
     /// <summary>Alerts raised by the alert engine; labels <c>type</c> and <c>priority</c>.</summary>
     public static readonly Counter<long> AlertsRaised = Meter.CreateCounter<long>(
         "heartstream_alerts_raised", "{alert}",
@@ -157,6 +162,10 @@ public static class HeartStreamMetrics
             SoundType.S2 => "s2",
             _ => throw new ArgumentOutOfRangeException(nameof(type), type, "Sound type must be S1 or S2."),
         }));
+
+    /// <summary>Counts one live classification result; <paramref name="model"/> is the model name (e.g. "classifier-murmur").</summary>
+    public static void AddClassification(string model) =>
+        Classifications.Add(1, new KeyValuePair<string, object?>("model", model));
 
     /// <summary>Counts one raised alert; both labels are short constants (e.g. "tachycardia", "high").</summary>
     public static void AddAlert(string type, string priority) =>

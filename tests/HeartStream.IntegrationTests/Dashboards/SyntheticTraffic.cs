@@ -56,6 +56,7 @@ internal sealed class SyntheticTraffic : IAsyncDisposable
             HeartStreamMetrics.AddBeat(SoundType.S1);
             HeartStreamMetrics.AddBeat(SoundType.S2);
             HeartStreamMetrics.AddAlert("tachycardia", tick % 2 == 0 ? "high" : "low");
+            HeartStreamMetrics.AddClassification(tick % 2 == 0 ? "classifier-murmur" : "classifier-abnormal");
             try
             {
                 await Task.Delay(20, _stop.Token);

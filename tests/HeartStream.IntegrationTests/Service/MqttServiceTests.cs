@@ -2,11 +2,13 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using HeartStream.Capture.Sources;
 using HeartStream.IntegrationTests.Mqtt;
 using HeartStream.Pipeline.Live;
 using HeartStream.Pipeline.Mqtt;
 using HeartStream.Pipeline.Mqtt.Service;
 using HeartStream.Pipeline.Protocol;
+using HeartStream.TestSupport;
 using Xunit.Abstractions;
 
 namespace HeartStream.IntegrationTests.Service;
@@ -95,6 +97,43 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(FormattableString.Invariant($"ALERT-LATENCY tachycardia onset {onset:0.000} s, raised {raised:0.000} s (stream), received {receivedAfterStart:0.000} s after the simulator started: onset→received {receivedAfterStart - onset:0.000} s, raised→received {receivedAfterStart - raised:0.000} s"));
         await service.StopAsync();
         Assert.Equal(service.Sink.AlertsPublished, service.Sink.AlertsAcked);
+    }
+
+    [Fact]
+    public async Task LiveClassification_RecordingStreamed_SubscriberReceivesRetainedClassificationWithModelVersion()
+    {
+        MosquittoClient subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "cls-sub", "-"));
+        var inbox = new MessageCollector(subscriber);
+        await subscriber.SubscribeAsync("heartstream/v1/devices/+/classification", 0);
+        using LiveClassifierFactory classifiers = LiveClassifierFactory.Load(
+            RepoPaths.Models, new LiveClassificationOptions { Models = "classifier-murmur,classifier-missing" }, problem => output.WriteLine(problem));
+        MqttPipelineService service = Own(await MqttPipelineService.StartAsync(
+            ServiceHarness.ServiceOptions(_broker), "it-classify", ServiceHarness.Adult100(), new LivePipelineOptions(), ServiceHarness.Analyzers(), ingest: false, classifiers: classifiers));
+
+        service.Pipeline.AddDevice(new WavFileSource(Path.Combine(RepoPaths.Samples, "circor", "46532_AV.wav"), "cls-0001", new WavReplayOptions { Speed = 0 }));
+        service.Pipeline.CompleteAdding();
+        await service.Pipeline.Completion.WaitAsync(Guard);
+        IReadOnlyList<MqttMessageEventArgs> got = await WaitAsync(inbox, m => m.Count(x => x.Topic == MqttTopics.Classification("cls-0001")) >= 4, "four classifications of cls-0001 (20.5 s, one per 5 s)");
+
+        MqttMessageEventArgs[] results = [.. got.Where(x => x.Topic == MqttTopics.Classification("cls-0001"))];
+        Assert.Equal(4, results.Length);
+        JsonElement first = ServiceHarness.Json(results[0]);
+        Assert.Equal(1, first.GetProperty("schema_version").GetInt32());
+        Assert.Equal("cls-0001", first.GetProperty("device_id").GetString());
+        Assert.Equal("classifier-murmur 1.0.0", first.GetProperty("model").GetString());
+        Assert.Equal(5.12, first.GetProperty("stream_time_seconds").GetDouble(), 3);
+        JsonElement p = first.GetProperty("probabilities");
+        Assert.Equal(p.GetProperty("Present").GetDouble(), p.GetProperty("murmur").GetDouble());
+        Assert.Equal(1.0, p.GetProperty("Present").GetDouble() + p.GetProperty("Unknown").GetDouble() + p.GetProperty("Absent").GetDouble(), 2);
+        Assert.Single(classifiers.Models); // the missing model was skipped, the service ran
+
+        // Retained: a consumer connecting afterwards gets the latest at once.
+        MosquittoClient late = Own(await ServiceHarness.SubscriberAsync(_broker, "cls-late", "-"));
+        var lateInbox = new MessageCollector(late);
+        await late.SubscribeAsync(MqttTopics.Classification("cls-0001"), 0);
+        MqttMessageEventArgs retained = (await WaitAsync(lateInbox, m => m.Count > 0, "the retained classification")).First();
+        Assert.True(retained.Retain);
+        Assert.Equal(20.12, ServiceHarness.Json(retained).GetProperty("stream_time_seconds").GetDouble(), 3);
     }
 
     [Fact]

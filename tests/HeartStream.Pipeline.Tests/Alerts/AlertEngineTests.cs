@@ -328,6 +328,28 @@ public sealed class AlertEngineTests
     }
 
     [Fact]
+    public void Process_TwoModelsInterleavedOnlyOneCarriesMurmur_RaisesSuspectedMurmur()
+    {
+        // Live, each model reports its own classes every 5 s: the abnormal model's events carry no "murmur" and must not
+        // reset the murmur model's probability (which would restart the onset delay for ever).
+        var s = new AlertScenario();
+        for (int t = 0; t <= 40; t++)
+        {
+            s.Feed(AlertScenario.Vitals(t, 70));
+            if (t % 5 == 0)
+            {
+                s.Feed(AlertScenario.Classes(t, ("murmur", 0.9), ("Absent", 0.1)));
+                s.Feed(AlertScenario.Classes(t + 0.5, ("abnormal", 0.2), ("normal", 0.8)));
+            }
+        }
+
+        AlertEvent raised = Assert.Single(s.Of(AlertType.SuspectedMurmur));
+        Assert.Equal(AlertState.Raised, raised.State);
+        Assert.Equal(0.9, raised.Evidence.Probability);
+        Assert.Empty(s.Of(AlertType.AbnormalHeartSound));
+    }
+
+    [Fact]
     public void Process_ClassificationWithoutThatClass_DoesNotRaise()
     {
         var s = new AlertScenario();

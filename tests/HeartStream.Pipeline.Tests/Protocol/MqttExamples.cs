@@ -20,6 +20,7 @@ internal static class MqttExamples
         ("audio", AudioHexDump()),
         ("beats", PayloadSerializer.ToJson(Beats(), ProtocolJsonContext.Default.BeatsPayload, indented: true)),
         ("vitals", PayloadSerializer.ToJson(Vitals(), ProtocolJsonContext.Default.VitalsPayload, indented: true)),
+        ("classification", PayloadSerializer.ToJson(Classification(), ProtocolJsonContext.Default.ClassificationPayload, indented: true)),
         ("alerts", PayloadSerializer.ToJson(Alert(), ProtocolJsonContext.Default.AlertPayload, indented: true)),
         ("status", PayloadSerializer.ToJson(Status(), ProtocolJsonContext.Default.DeviceStatusPayload, indented: true)),
         ("service", PayloadSerializer.ToJson(Service(), ProtocolJsonContext.Default.ServiceStatusPayload, indented: true)),
@@ -41,6 +42,13 @@ internal static class MqttExamples
     ]);
 
     public static VitalsPayload Vitals() => PayloadMapper.ToPayload(new VitalsEvent(Device, 13, 72.4137, 0.0623, 0.9134, 5));
+
+    /// <summary>A murmur-model result as the live classifier names it: manifest classes, then the alert key "murmur".</summary>
+    public static ClassificationPayload Classification() => PayloadMapper.ToPayload(new ClassificationEvent(
+        Device,
+        30.12,
+        new Dictionary<string, double> { ["Present"] = 0.8714, ["Unknown"] = 0.0811, ["Absent"] = 0.0475, ["murmur"] = 0.8714 },
+        "classifier-murmur 1.0.0"));
 
     public static AlertPayload Alert()
     {

@@ -12,7 +12,8 @@ namespace HeartStream.Pipeline.Mqtt.Service;
 
 /// <summary>
 /// Publishes pipeline and alert events on the service's one <see cref="MosquittoClient"/> (docs/mqtt.md): beats batched
-/// per vitals interval (about a second, QoS 0), vitals retained (QoS 0), device status retained (QoS 1), alerts QoS 1,
+/// per vitals interval (about a second, QoS 0), vitals and live classifications retained (QoS 0), device status
+/// retained (QoS 1), alerts QoS 1,
 /// and the retained service status ("online" on every connect; the client's last will says "offline"). Subscribes to
 /// acknowledge commands and raises <see cref="AcknowledgeReceived"/>. Publishing never blocks: QoS 0 messages are
 /// dropped (and counted) while disconnected; QoS 1 messages are queued by libmosquitto and sent after the reconnect.
@@ -68,7 +69,7 @@ public sealed class MqttEventSink : IEventSink
     /// <summary>Alert steps the client refused or failed (queue full, client disposed).</summary>
     public long AlertsFailed => Interlocked.Read(ref _alertsFailed);
 
-    /// <summary>QoS 0 messages (beats, vitals) not sent because the broker was unreachable.</summary>
+    /// <summary>QoS 0 messages (beats, vitals, classifications) not sent because the broker was unreachable.</summary>
     public long DroppedMessages => Interlocked.Read(ref _dropped);
 
     /// <summary>Valid acknowledge commands received.</summary>
@@ -127,6 +128,9 @@ public sealed class MqttEventSink : IEventSink
                 case VitalsEvent vitals:
                     FlushBeats(vitals.DeviceId, vitals.StreamTimeSeconds);
                     Publish(MqttTopics.Vitals(vitals.DeviceId), _serializer.Serialize(PayloadMapper.ToPayload(vitals), ProtocolJsonContext.Default.VitalsPayload), 0, true);
+                    break;
+                case ClassificationEvent classification:
+                    Publish(MqttTopics.Classification(classification.DeviceId), _serializer.Serialize(PayloadMapper.ToPayload(classification), ProtocolJsonContext.Default.ClassificationPayload), 0, true);
                     break;
                 case DeviceStatusEvent status:
                     FlushBeats(status.DeviceId, status.StreamTimeSeconds);

@@ -51,6 +51,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
         IEnumerable<IEventSink>? extraSinks = null,
         bool ingest = true,
         ILoggerFactory? loggers = null,
+        ILiveClassifierFactory? classifiers = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(mqtt);
@@ -65,7 +66,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
             var sink = new MqttEventSink(client, instance, loggers.CreateLogger<MqttEventSink>());
             var alerts = new AlertStage(new AlertEngine(alertOptions), [sink, .. extra]);
             sink.AcknowledgeReceived += (_, ack) => alerts.Acknowledge(ack.AlertId);
-            var pipeline = new LivePipeline(pipelineOptions, analyzers, [new MetricsEventSink(), sink, alerts, .. extra], loggers.CreateLogger<LivePipeline>());
+            var pipeline = new LivePipeline(pipelineOptions, analyzers, [new MetricsEventSink(), sink, alerts, .. extra], loggers.CreateLogger<LivePipeline>(), classifiers);
             pipeline.Start();
             MqttGatewayRouter? router = ingest ? new MqttGatewayRouter(client, pipeline, loggers.CreateLogger<MqttGatewayRouter>()) : null;
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
