@@ -25,4 +25,10 @@ internal static partial class ServiceLog
 
     [LoggerMessage(206, LogLevel.Information, "Segmenter parameters reload {Outcome}: {Message}")]
     public static partial void ParametersReload(ILogger logger, string outcome, string message);
+
+    [LoggerMessage(207, LogLevel.Warning, "{Message}")]
+    public static partial void NeuralUnavailable(ILogger logger, string message);
+
+    [LoggerMessage(208, LogLevel.Information, "Live segmenter: {Segmenter}.")]
+    public static partial void SegmenterChosen(ILogger logger, string segmenter);
 }

@@ -103,9 +103,19 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
 
     /// <summary>
     /// Frames between the audio frame holding a sound's end arriving and the sound's emission, at most (plus the
-    /// batcher's wait and run): front-end latency, emission look-ahead, one hop, decoder look-ahead and one step.
+    /// batcher's wait and run): front-end latency, emission look-ahead, the wait for the next window, decoder look-ahead
+    /// and one step. Frames leave the front end in normalisation blocks, which the front-end latency already counts;
+    /// when the hop and the block divide one another the window waits only for the longer of the two.
     /// </summary>
-    public int MaxLatencyFrames => _frontEnd.LatencyFrames + _lookahead + _hop - 1 + _decoder.MaxDelayFrames + 1;
+    public int MaxLatencyFrames
+    {
+        get
+        {
+            int block = _frontEnd.BlockFrames;
+            int windowWait = _hop % block == 0 || block % _hop == 0 ? Math.Max(_hop, block) - block : _hop - 1;
+            return _frontEnd.LatencyFrames + _lookahead + windowWait + _decoder.MaxDelayFrames + 1;
+        }
+    }
 
     /// <summary><see cref="MaxLatencyFrames"/> in seconds.</summary>
     public double MaxLatencySeconds => MaxLatencyFrames / _frameRate;

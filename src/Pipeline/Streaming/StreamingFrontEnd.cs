@@ -91,6 +91,9 @@ public sealed class StreamingFrontEnd
     public int LatencyFrames =>
         (int)Math.Ceiling(_resampler.LatencyInputSamples * _frameRate / InputSampleRate) + _extractor.LatencyFrames + _normalizer.LatencyFrames;
 
+    /// <summary>Frames the normaliser releases at once: frames leave the front end only at multiples of this.</summary>
+    public int BlockFrames => _normalizer.LatencyFrames + 1;
+
     /// <summary>
     /// Receives the normalised frames as they are released (live classification reuses them); null for none. Set it
     /// before the first sample.
