@@ -33,7 +33,7 @@ public sealed class NeuralAnalyzerFactory : IDeviceAnalyzerFactory, IDisposable
         _settings = settings ?? FeatureSettings.Default;
         _decoder = segmenter.Decoder;
         _modelName = segmenter.DisplayName;
-        _stage = new BatchedInferenceStage(segmenter.CreateBatchModel(owned: true), batching);
+        _stage = new BatchedInferenceStage(segmenter.CreateBatchModel(owned: true), batching, depthLabel: "inference");
         _worker = Task.Run(() => _stage.RunAsync(_abort.Token));
     }
 

@@ -30,7 +30,7 @@ public sealed class BatchedInferenceStage : IDisposable
     private readonly float[] _input;
     private readonly float[] _output;
     private readonly Timer _timer;
-    private readonly IDisposable _depth;
+    private readonly IDisposable? _depth;
     private IWindowBatchModel _model;
     private IWindowBatchModel? _next;
     private long _generation;       // batch number whose deadline timer is armed
@@ -41,7 +41,8 @@ public sealed class BatchedInferenceStage : IDisposable
 
     /// <param name="model">The model; the stage owns it from now on (disposed when swapped out or with the stage).</param>
     /// <param name="options">Batch size, wait and queue bound; defaults when null.</param>
-    public BatchedInferenceStage(IWindowBatchModel model, BatchedInferenceOptions? options = null)
+    /// <param name="depthLabel">Stage label of the queue in the channel-depth gauge (one stage per label per process); null for none.</param>
+    public BatchedInferenceStage(IWindowBatchModel model, BatchedInferenceOptions? options = null, string? depthLabel = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new BatchedInferenceOptions();
@@ -61,7 +62,7 @@ public sealed class BatchedInferenceStage : IDisposable
         _input = new float[options.MaxBatchWindows * InputChannels * WindowFrames];
         _output = new float[options.MaxBatchWindows * OutputChannels * WindowFrames];
         _timer = new Timer(static s => ((BatchedInferenceStage)s!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
-        _depth = HeartStreamMetrics.RegisterChannelDepth("inference", () => _queue.Reader.Count);
+        _depth = depthLabel is null ? null : HeartStreamMetrics.RegisterChannelDepth(depthLabel, () => _queue.Reader.Count);
     }
 
     public int InputChannels { get; }
@@ -149,7 +150,7 @@ public sealed class BatchedInferenceStage : IDisposable
 
         Complete();
         _timer.Dispose();
-        _depth.Dispose();
+        _depth?.Dispose();
         (Interlocked.Exchange(ref _next, null) as IDisposable)?.Dispose();
         (_model as IDisposable)?.Dispose();
     }
