@@ -40,7 +40,9 @@ public sealed class NeuralAnalyzerFactory : IDeviceAnalyzerFactory, IDisposable
     /// <summary>Loads a registered segmenter (see <see cref="ModelRegistry.Resolve"/>); throws naming the file at fault.</summary>
     public static NeuralAnalyzerFactory Load(RegisteredModel model, NeuralStreamingOptions? options = null, BatchedInferenceOptions? batching = null, bool preferCuda = false)
     {
-        NeuralSegmenter segmenter = NeuralSegmenter.Load(model, preferCuda: preferCuda);
+        // One worker runs every device's windows, so its ORT run gets the intra-op threads (half the cores: the devices'
+        // front ends and decoders need the rest).
+        NeuralSegmenter segmenter = NeuralSegmenter.Load(model, intraOpThreads: Math.Max(1, Environment.ProcessorCount / 2), preferCuda: preferCuda);
         try
         {
             return new NeuralAnalyzerFactory(segmenter, options, batching);
