@@ -27,12 +27,14 @@ internal static class BenchStreamingAgreement
         var split = new Option<string>("--split") { Description = "CirCor split: train, val, test or all.", DefaultValueFactory = _ => "test" };
         var settings = new Option<string>("--settings") { Description = "Comma-separated look-ahead:step pairs in seconds.", DefaultValueFactory = _ => DefaultSettings };
         var tolerance = new Option<double>("--tolerance-ms") { Description = "Matching tolerance in milliseconds.", DefaultValueFactory = _ => 60 };
-        var command = new Command("streaming-agreement", "Live decoder vs offline analyser and annotations, per look-ahead/step.") { data, split, settings, tolerance };
-        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(split)!, parse.GetValue(settings)!, parse.GetValue(tolerance)));
+        var neural = new Option<bool>("--neural") { Description = "Measure the live neural segmenter (batched ONNX) against the offline neural analyser instead of the baseline." };
+        var neuralSettings = new Option<string>("--neural-settings") { Description = "With --neural: comma-separated hop-frames:emission-look-ahead-frames:decoder-look-ahead-s:step-s.", DefaultValueFactory = _ => BenchNeuralAgreement.DefaultSettings };
+        var command = new Command("streaming-agreement", "Live decoder vs offline analyser and annotations, per look-ahead/step.") { data, split, settings, tolerance, neural, neuralSettings };
+        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(split)!, parse.GetValue(neural) ? parse.GetValue(neuralSettings)! : parse.GetValue(settings)!, parse.GetValue(tolerance), parse.GetValue(neural)));
         return command;
     }
 
-    private static int Run(DirectoryInfo data, string split, string settingsText, double toleranceMs)
+    private static int Run(DirectoryInfo data, string split, string settingsText, double toleranceMs, bool neural)
     {
         if (!data.Exists)
         {
@@ -54,17 +56,6 @@ internal static class BenchStreamingAgreement
 
         SplitPart? part = split switch { "train" => SplitPart.Train, "val" => SplitPart.Val, "test" => SplitPart.Test, _ => null };
 
-        List<StreamingDecoderOptions> settings;
-        try
-        {
-            settings = ParseSettings(settingsText);
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-
         IReadOnlyList<SegmentationBenchmarkCase> cases;
         try
         {
@@ -79,6 +70,22 @@ internal static class BenchStreamingAgreement
         if (cases.Count == 0)
         {
             Console.Error.WriteLine($"error: no annotated CirCor recordings in the {split} split under {data.FullName}");
+            return 2;
+        }
+
+        if (neural)
+        {
+            return BenchNeuralAgreement.Run(cases, split, settingsText, toleranceMs);
+        }
+
+        List<StreamingDecoderOptions> settings;
+        try
+        {
+            settings = ParseSettings(settingsText);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
 

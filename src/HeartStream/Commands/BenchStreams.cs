@@ -4,6 +4,7 @@ using HeartStream.Capture.Sources;
 using HeartStream.Pipeline;
 using HeartStream.Pipeline.Events;
 using HeartStream.Pipeline.Live;
+using HeartStream.Pipeline.Streaming;
 
 namespace HeartStream.Commands;
 
@@ -23,10 +24,12 @@ internal static class BenchStreams
         var speed = new Option<double>("--speed") { Description = "Replay speed of every device (1 = real time).", DefaultValueFactory = _ => 1 };
         var lookahead = new Option<double>("--lookahead") { Description = "Streaming decoder look-ahead in seconds (0 = default).", DefaultValueFactory = _ => 0 };
         var step = new Option<double>("--step") { Description = "Streaming decoder step in seconds (0 = default).", DefaultValueFactory = _ => 0 };
-        var command = new Command("streams", "Measure the live pipeline with many simulated devices.") { count, seconds, data, speed, lookahead, step };
+        var segmenter = new Option<string>("--segmenter") { Description = "Live segmenter: neural (batched ONNX) or baseline.", DefaultValueFactory = _ => LiveAnalyzers.Neural };
+        segmenter.AcceptOnlyFromAmong(LiveAnalyzers.Neural, LiveAnalyzers.Baseline);
+        var command = new Command("streams", "Measure the live pipeline with many simulated devices.") { count, seconds, data, speed, lookahead, step, segmenter };
         command.SetAction((parse, ct) => RunAsync(
             parse.GetValue(count), parse.GetValue(seconds), parse.GetValue(data), parse.GetValue(speed),
-            new LivePipelineOptions { DecoderLookaheadSeconds = parse.GetValue(lookahead), DecoderStepSeconds = parse.GetValue(step) }));
+            new LivePipelineOptions { DecoderLookaheadSeconds = parse.GetValue(lookahead), DecoderStepSeconds = parse.GetValue(step), Segmenter = parse.GetValue(segmenter)! }));
         return command;
     }
 
@@ -60,8 +63,12 @@ internal static class BenchStreams
             return 2;
         }
 
-        SegmentationAnalyzerFactory analyzers = SegmentationAnalyzerFactory.Load(DefaultPaths.BaselineParameters, options);
+        using NeuralAnalyzerFactory? neural = options.Segmenter == LiveAnalyzers.Neural ? LiveAnalyzers.TryLoadNeural(options, Console.Error.WriteLine) : null;
+        SegmentationAnalyzerFactory? baseline = neural is null ? SegmentationAnalyzerFactory.Load(DefaultPaths.BaselineParameters, options) : null;
+        IDeviceAnalyzerFactory analyzers = neural ?? (IDeviceAnalyzerFactory)baseline!;
         await WarmUpAsync(analyzers, files[0]).ConfigureAwait(false);
+        long runsBefore = neural?.Stage.Runs ?? 0;
+        long windowsBefore = neural?.Stage.Windows ?? 0;
 
         var latency = new LatencySink();
         GC.Collect();
@@ -111,7 +118,18 @@ internal static class BenchStreams
         Console.WriteLine($"devices             {count} (from {files.Length} recordings, looped, speed {speed:0.##})");
         Console.WriteLine($"streamed            {streamed:0.0} s wall, {analysedAtEnd:0} device-s analysed of {expected:0} offered");
         Console.WriteLine($"throughput          {analysedAtEnd / streamed:0.0} device-s per wall-s");
-        Console.WriteLine($"decoder             look-ahead {analyzers.DecoderOptions.LookaheadSeconds:0.##} s, step {analyzers.DecoderOptions.StepSeconds:0.##} s, bound from a sound's end {analyzers.MaxLatencySeconds(2000):0.00} s at 2 kHz, {analyzers.MaxLatencySeconds(4000):0.00} s at 4 kHz");
+        if (neural is not null)
+        {
+            NeuralStreamingOptions n = neural.Options;
+            long runs = neural.Stage.Runs - runsBefore;
+            long windows = neural.Stage.Windows - windowsBefore;
+            Console.WriteLine($"segmenter           {neural.ModelName} (neural, batched ONNX): hop {n.HopFrames} frames, emission look-ahead {n.LookaheadFrames} frames, decoder look-ahead {n.Decoder.LookaheadSeconds:0.##} s, step {n.Decoder.StepSeconds:0.##} s; bound from a sound's end {neural.MaxLatencySeconds(2000):0.00} s at 2 kHz, {neural.MaxLatencySeconds(4000):0.00} s at 4 kHz");
+            Console.WriteLine($"inference           {runs} runs, {windows} windows, {(runs == 0 ? 0 : (double)windows / runs):0.0} windows per batch on average (max {neural.Stage.Options.MaxBatchWindows}, wait {neural.Stage.Options.MaxWait.TotalMilliseconds:0.#} ms)");
+        }
+        else
+        {
+            Console.WriteLine($"decoder             baseline, look-ahead {baseline!.DecoderOptions.LookaheadSeconds:0.##} s, step {baseline.DecoderOptions.StepSeconds:0.##} s, bound from a sound's end {baseline.MaxLatencySeconds(2000):0.00} s at 2 kHz, {baseline.MaxLatencySeconds(4000):0.00} s at 4 kHz");
+        }
         Console.WriteLine($"latency             p50 {p50:0.000} s, p99 {p99:0.000} s ({latency.Count} beats)");
         Console.WriteLine($"cpu                 {cpu / streamed:0.00} cores ({cpu:0.0} s CPU over {streamed:0.0} s; {Environment.ProcessorCount} logical cores)");
         Console.WriteLine($"memory              {workingSetStreaming / 1048576.0:0} MB working set, {(workingSetStreaming - workingSetBefore) / 1048576.0 / count:0.000} MB per stream");
@@ -121,7 +139,7 @@ internal static class BenchStreams
         return 0;
     }
 
-    private static async Task WarmUpAsync(SegmentationAnalyzerFactory analyzers, string file)
+    private static async Task WarmUpAsync(IDeviceAnalyzerFactory analyzers, string file)
     {
         await using var pipeline = new LivePipeline(new LivePipelineOptions(), analyzers, []);
         pipeline.Start();

@@ -31,8 +31,10 @@ internal static class DemoCommand
         var seconds = new Option<double>("--seconds") { Description = "Stop after this many seconds (0 = until Ctrl-C).", DefaultValueFactory = _ => 0 };
         var devices = new Option<int>("--devices") { Description = "Simulated devices (default: one per sample recording).", DefaultValueFactory = _ => 0 };
         var data = new Option<DirectoryInfo>("--data") { Description = "Recordings to simulate (default: the repository's samples/)." };
-        var command = new Command("demo", "Run broker, service and gateway simulator together and show live vitals and alerts.") { seconds, devices, data };
-        command.SetAction((parse, token) => RunAsync(parse.GetValue(seconds), parse.GetValue(devices), parse.GetValue(data), token));
+        var segmenter = new Option<string>("--segmenter") { Description = "Live segmenter: neural (batched ONNX; the baseline when it cannot load) or baseline.", DefaultValueFactory = _ => LiveAnalyzers.Neural };
+        segmenter.AcceptOnlyFromAmong(LiveAnalyzers.Neural, LiveAnalyzers.Baseline);
+        var command = new Command("demo", "Run broker, service and gateway simulator together and show live vitals and alerts.") { seconds, devices, data, segmenter };
+        command.SetAction((parse, token) => RunAsync(parse.GetValue(seconds), parse.GetValue(devices), parse.GetValue(data), parse.GetValue(segmenter)!, token));
         return command;
     }
 
@@ -48,7 +50,7 @@ internal static class DemoCommand
         return options;
     }
 
-    private static async Task<int> RunAsync(double seconds, int deviceCount, DirectoryInfo? data, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(double seconds, int deviceCount, DirectoryInfo? data, string segmenter, CancellationToken cancellationToken)
     {
         string? folder = data?.FullName ?? ServiceConfiguration.FindSamples();
         if (folder is null || !Directory.Exists(folder))
@@ -79,7 +81,8 @@ internal static class DemoCommand
 
         var display = new DemoDisplaySink(Console.Out);
         string instance = "demo-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var analyzers = new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters));
+        using NeuralAnalyzerFactory? neural = segmenter == LiveAnalyzers.Neural ? LiveAnalyzers.TryLoadNeural(null, Console.Error.WriteLine) : null;
+        IDeviceAnalyzerFactory analyzers = neural ?? (IDeviceAnalyzerFactory)new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters));
         var classification = new LiveClassificationOptions();
         configuration.GetSection(LiveClassificationOptions.SectionName).Bind(classification);
         using LiveClassifierFactory classifiers = LiveClassifierFactory.Load(
@@ -95,6 +98,7 @@ internal static class DemoCommand
         var simulator = new GatewaySimulator(simClient, recordings);
 
         Console.WriteLine($"HeartStream demo: broker {mqtt.Host}:{mqtt.Port}{(broker is null ? " (configured)" : " (private mosquitto)")}, metrics {metrics.BaseAddress}metrics, {recordings.Count} simulated device(s) from {folder}");
+        Console.WriteLine($"segmenter: {neural?.ModelName + " (neural, batched ONNX)" ?? "baseline (logistic)"}");
         Console.WriteLine($"alert profile '{DemoProfile}': tachycardia above 100 bpm (the child recording circor/13918_AV at ~103 bpm alerts under it). Ctrl-C stops.");
         Task simulating = simulator.RunAsync(stop.Token);
         try

@@ -32,13 +32,14 @@ internal static class RunCommand
         var stdinWait = new Option<bool>("--stdin-wait") { Description = "Stdin is a pipe faster than real time (sox from a file): wait for analysis instead of dropping." };
         var exitWhenDone = new Option<bool>("--exit-when-done") { Description = "Stop once every source has ended." };
         var beats = new Option<bool>("--print-beats") { Description = "Print every detected S1/S2." };
-        var parameters = new Option<string?>("--params") { Description = "Segmenter parameters JSON (default: the shipped baseline)." };
+        var parameters = new Option<string?>("--params") { Description = "Baseline segmenter parameters JSON (default: the shipped baseline); implies --segmenter baseline." };
+        var segmenter = new Option<string?>("--segmenter") { Description = "Live segmenter: neural (default; batched ONNX, falls back to the baseline when the model cannot load) or baseline." };
         var classifiers = new Option<string?>("--classifiers") { Description = "Live classifier models, comma-separated (Classification:Models; default classifier-abnormal,classifier-murmur; \"\" = none)." };
         var mqttHost = new Option<string?>("--mqtt-host") { Description = "MQTT broker host (Mqtt:Host): ingest gateway audio, run alerts and publish every output there." };
         var mqttPort = new Option<int?>("--mqtt-port") { Description = "MQTT broker port (Mqtt:Port, default 1883)." };
         var command = new Command("run", "Run the live service over replayed WAV files, raw PCM from stdin and/or gateway audio from an MQTT broker.")
         {
-            files, speed, loop, stdin, device, rate, stdinWait, port, exitWhenDone, beats, parameters, classifiers, mqttHost, mqttPort,
+            files, speed, loop, stdin, device, rate, stdinWait, port, exitWhenDone, beats, parameters, segmenter, classifiers, mqttHost, mqttPort,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -64,6 +65,7 @@ internal static class RunCommand
             Set(config, "Http:Port", parse.GetValue(port));
             Set(config, "Pipeline:SegmenterParameters", parse.GetValue(parameters));
             Set(config, "Classification:Models", parse.GetValue(classifiers));
+            Set(config, "Pipeline:Segmenter", parse.GetValue(segmenter) ?? (parse.GetValue(parameters) is null ? null : LiveAnalyzers.Baseline));
             Set(config, "Mqtt:Host", parse.GetValue(mqttHost));
             Set(config, "Mqtt:Port", parse.GetValue(mqttPort));
             return await RunAsync(config).ConfigureAwait(false);
@@ -76,6 +78,17 @@ internal static class RunCommand
         using IHost host = RunHost.Build(config, sp =>
         {
             LivePipelineOptions options = sp.GetRequiredService<IOptions<LivePipelineOptions>>().Value;
+            ILogger chosen = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HeartStream.Segmenter");
+            if (options.Segmenter == LiveAnalyzers.Neural)
+            {
+                NeuralAnalyzerFactory? neural = LiveAnalyzers.TryLoadNeural(options, line => ServiceLog.NeuralUnavailable(chosen, line));
+                if (neural is not null)
+                {
+                    ServiceLog.SegmenterChosen(chosen, $"{neural.ModelName} (neural, batched ONNX)");
+                    return neural;
+                }
+            }
+
             string path = string.IsNullOrEmpty(options.SegmenterParameters) ? DefaultPaths.BaselineParameters : options.SegmenterParameters;
             SegmentationAnalyzerFactory loaded = SegmentationAnalyzerFactory.Load(path, options);
             var factory = new ReloadingAnalyzerFactory(loaded.Parameters, loaded.DecoderOptions);

@@ -31,4 +31,10 @@ internal static partial class ServiceLog
 
     [LoggerMessage(208, LogLevel.Information, "Live classification: {Models}, every {IntervalSeconds} s per device.")]
     public static partial void ClassifiersLoaded(ILogger logger, string models, double intervalSeconds);
+
+    [LoggerMessage(209, LogLevel.Warning, "{Message}")]
+    public static partial void NeuralUnavailable(ILogger logger, string message);
+
+    [LoggerMessage(210, LogLevel.Information, "Live segmenter: {Segmenter}.")]
+    public static partial void SegmenterChosen(ILogger logger, string segmenter);
 }

@@ -31,6 +31,7 @@ public sealed class DeviceAnalysisStage
     private readonly string _deviceId;
     private readonly int _sampleRate;
     private readonly IDeviceAnalyzer _analyzer;
+    private readonly IAsyncDeviceAnalyzer? _asyncAnalyzer;
     private readonly ChunkPool _pool;
     private readonly VitalsTracker _vitals;
     private readonly ArrivalMap _arrivals = new(ArrivalCapacity);
@@ -59,6 +60,7 @@ public sealed class DeviceAnalysisStage
         _deviceId = deviceId;
         _sampleRate = sampleRate;
         _analyzer = analyzer;
+        _asyncAnalyzer = analyzer as IAsyncDeviceAnalyzer;
         _pool = pool;
         _vitals = new VitalsTracker(sampleRate, vitalsIntervalSeconds, vitalsWindowSeconds);
         _classifiers = [];
@@ -94,7 +96,15 @@ public sealed class DeviceAnalysisStage
             if (deviceError is null)
             {
                 _sounds.Clear();
-                _analyzer.Flush(_sounds);
+                string? flushError = await FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flushError is not null)
+                {
+                    FailureReason = flushError;
+                    await output.WriteAsync(new DeviceStatusEvent(_deviceId, DeviceSeconds(_analysed), DeviceStatus.Error, flushError), cancellationToken).ConfigureAwait(false);
+                    output.TryComplete();
+                    return;
+                }
+
                 await EmitAsync(output, double.PositiveInfinity, cancellationToken).ConfigureAwait(false);
                 await output.WriteAsync(new DeviceStatusEvent(_deviceId, DeviceSeconds(_analysed), DeviceStatus.Offline, null), cancellationToken).ConfigureAwait(false);
             }
@@ -139,7 +149,15 @@ public sealed class DeviceAnalysisStage
                 try
                 {
                     _vitals.AddAudio(chunk.Samples);
-                    _analyzer.Push(chunk.Samples, _sounds);
+                    if (_asyncAnalyzer is null)
+                    {
+                        _analyzer.Push(chunk.Samples, _sounds);
+                    }
+                    else
+                    {
+                        // Waits for the shared inference batch holding this device's window (a few ms).
+                        await _asyncAnalyzer.PushAsync(chunk.Buffer.AsMemory(0, chunk.Count), _sounds, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException)
                 {
@@ -153,6 +171,28 @@ public sealed class DeviceAnalysisStage
                 await EmitAsync(output, _analyzer.FinalizedSeconds, cancellationToken).ConfigureAwait(false);
                 HeartStreamMetrics.RecordStageLatency("analysis", Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
+        }
+    }
+
+    /// <summary>Flushes the analyzer; returns null, or the reason the device failed.</summary>
+    private async ValueTask<string?> FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_asyncAnalyzer is null)
+            {
+                _analyzer.Flush(_sounds);
+            }
+            else
+            {
+                await _asyncAnalyzer.FlushAsync(_sounds, cancellationToken).ConfigureAwait(false);
+            }
+
+            return null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidDataException)
+        {
+            return $"analysis of device '{_deviceId}' failed at the end of the stream: {ex.Message}";
         }
     }
 

@@ -12,11 +12,11 @@ namespace HeartStream.Pipeline.Live;
 /// <para>Contract: chunk sizes must not change the sounds; <see cref="Push"/> must not allocate in steady state and
 /// must not block (it runs on a shared pipeline thread); it may throw for audio it cannot use (that device then ends
 /// with an error, the others go on).</para>
-/// <para>Batching seam: a cross-device ONNX emission model cannot answer inside one device's <see cref="Push"/>. Such an
-/// analyzer enqueues its feature windows to a shared batching stage (one ORT Run for windows of many devices, up to a
-/// batch size or a few ms) and, on each <see cref="Push"/>, decodes the posteriors that have come back since; its
-/// sounds then trail by at most one chunk more, and <see cref="FinalizedSeconds"/> tells the pipeline how far they are
-/// final, so vitals stay exact. See docs/architecture.md.</para>
+/// <para>Batching seam: a cross-device ONNX emission model cannot answer inside one device's synchronous <see cref="Push"/>.
+/// Such an analyzer also implements <see cref="IAsyncDeviceAnalyzer"/> (<see cref="NeuralSegmentationAnalyzer"/>): it
+/// submits its feature windows to the shared <see cref="Inference.Batching.BatchedInferenceStage"/> (one ORT Run for the
+/// windows of many devices, up to a batch size or a few ms) and <see cref="DeviceAnalysisStage"/> awaits it, so sounds
+/// trail by the batch wait only and <see cref="FinalizedSeconds"/> stays exact. See docs/architecture.md.</para>
 /// </remarks>
 public interface IDeviceAnalyzer
 {

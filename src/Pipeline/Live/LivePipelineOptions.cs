@@ -39,6 +39,12 @@ public sealed class LivePipelineOptions
     /// <summary>Segmenter parameters JSON; empty = the shipped baseline next to the executable.</summary>
     public string SegmenterParameters { get; set; } = "";
 
+    /// <summary>
+    /// Live segmenter: "neural" (the registered neural segmenter through the cross-device batched ONNX stage; the
+    /// baseline when it cannot load) or "baseline" (the per-device logistic model of <see cref="SegmenterParameters"/>).
+    /// </summary>
+    public string Segmenter { get; set; } = "neural";
+
     /// <summary>Problems with these options, each a sentence naming the setting; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
@@ -76,6 +82,11 @@ public sealed class LivePipelineOptions
         if (!(DecoderStepSeconds >= 0 && DecoderStepSeconds <= 5))
         {
             errors.Add($"{SectionName}:DecoderStepSeconds must be 0 (default) .. 5; got {DecoderStepSeconds}.");
+        }
+
+        if (Segmenter is not ("neural" or "baseline"))
+        {
+            errors.Add($"{SectionName}:Segmenter must be 'neural' or 'baseline'; got '{Segmenter}'.");
         }
 
         return errors;

@@ -72,6 +72,13 @@ public sealed class NeuralSegmenter : IDisposable
     public OnnxEmissionModel CreateEmissionModel() =>
         new(_session, Manifest.WindowFrames, Manifest.HopFrames, name: DisplayName);
 
+    /// <summary>
+    /// The shared session as a fixed-window batch model for a <see cref="Batching.BatchedInferenceStage"/>; when
+    /// <paramref name="owned"/>, disposing that model disposes this segmenter (the stage then owns it).
+    /// </summary>
+    public Batching.OnnxWindowBatchModel CreateBatchModel(bool owned) =>
+        new(_session, Manifest.WindowFrames, owned ? this : null, DisplayName);
+
     /// <summary>A new analyzer using this model (one per worker).</summary>
     public RecordingAnalyzer CreateAnalyzer(FeatureSettings? settings = null) => new(Decoder, CreateEmissionModel(), settings);
 

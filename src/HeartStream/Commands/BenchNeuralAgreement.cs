@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Globalization;
+using HeartStream.Capture.Audio;
+using HeartStream.Pipeline;
+using HeartStream.Pipeline.Analysis;
+using HeartStream.Pipeline.Features;
+using HeartStream.Pipeline.Inference.Batching;
+using HeartStream.Pipeline.Inference.Models;
+using HeartStream.Pipeline.Live;
+using HeartStream.Pipeline.Segmentation;
+using HeartStream.Pipeline.Streaming;
+using HeartStream.Training.Evaluation;
+
+namespace HeartStream.Commands;
+
+/// <summary>
+/// The neural half of <c>heartstream bench streaming-agreement --neural</c>: the live neural analyzer (shared front end,
+/// windows through a <see cref="BatchedInferenceStage"/>, streaming HSMM) against the offline neural analyser
+/// (<see cref="NeuralSegmenter.CreateAnalyzer"/>) and the annotations, per (hop, emission look-ahead, decoder look-ahead,
+/// step) setting, with the worst-case latency and CPU per device-second (batch of one: the per-device upper bound).
+/// </summary>
+internal static class BenchNeuralAgreement
+{
+    public const string DefaultSettings = "25:50:0.5:0.25,25:25:0.5:0.25,25:75:0.5:0.25,25:50:1:0.25,25:50:0.25:0.25,25:100:0.5:0.25";
+
+    public static int Run(IReadOnlyList<SegmentationBenchmarkCase> cases, string split, string settingsText, double toleranceMs)
+    {
+        List<NeuralStreamingOptions> settings;
+        try
+        {
+            settings = ParseSettings(settingsText);
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+
+        RegisteredModel registered = new ModelRegistry(DefaultPaths.Models).Resolve(DefaultPaths.SegmenterModelName, FeatureSettings.Default.Hash());
+        using NeuralSegmenter neural = NeuralSegmenter.Load(registered);
+        foreach (NeuralStreamingOptions options in settings)
+        {
+            options.Validate(neural.Manifest.WindowFrames);
+        }
+
+        double tolerance = toleranceMs / 1000.0;
+        RecordingAnalyzer offlineAnalyzer = neural.CreateAnalyzer();
+        var audio = new WavAudio[cases.Count];
+        var offline = new IReadOnlyList<HeartSound>[cases.Count];
+        var offlineTruth = new SegmentationScoreAccumulator();
+        for (int i = 0; i < cases.Count; i++)
+        {
+            audio[i] = WavReader.Read(cases[i].Recording.WavPath);
+            offline[i] = offlineAnalyzer.Analyze(audio[i]).Sounds;
+            offlineTruth.Add(cases[i].Reference, offline[i], tolerance, cases[i].Span);
+        }
+
+        double audioSeconds = audio.Sum(a => (double)a.Samples.Length / a.SampleRate);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{neural.DisplayName}, CirCor {split} split: {cases.Count} recordings, {audioSeconds:0} s of audio, tolerance {toleranceMs:0} ms, 0.1 s chunks, one device"));
+        MatchCounts o = offlineTruth.Total.Both;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"offline neural vs annotations: Se {o.Sensitivity:0.000}  PPV {o.PositivePredictiveValue:0.000}  F1 {o.F1:0.000}"));
+        Console.WriteLine("hop  emit-la  dec-la  step  max latency  F1 vs offline  Se vs annot  PPV vs annot  F1 vs annot  CPU ms per device-s");
+
+        using var stage = new BatchedInferenceStage(neural.CreateBatchModel(owned: false), new BatchedInferenceOptions { MaxWait = TimeSpan.Zero });
+        Task worker = Task.Run(() => stage.RunAsync());
+        RunDevice(stage, neural.Decoder, audio[0], settings[0], []); // JIT warm-up
+        foreach (NeuralStreamingOptions options in settings)
+        {
+            var vsOffline = new SegmentationScoreAccumulator();
+            var vsTruth = new SegmentationScoreAccumulator();
+            double cpu = 0, maxLatency = 0;
+            var sounds = new List<HeartSound>(4096);
+            for (int i = 0; i < cases.Count; i++)
+            {
+                sounds.Clear();
+                (double seconds, double latency) = RunDevice(stage, neural.Decoder, audio[i], options, sounds);
+                cpu += seconds;
+                maxLatency = Math.Max(maxLatency, latency);
+                vsOffline.Add(offline[i], sounds, tolerance);
+                vsTruth.Add(cases[i].Reference, sounds, tolerance, cases[i].Span);
+            }
+
+            MatchCounts t = vsTruth.Total.Both;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{options.HopFrames,3}  {options.LookaheadFrames,7}  {options.Decoder.LookaheadSeconds,6:0.00}  {options.Decoder.StepSeconds,4:0.00}  {maxLatency,9:0.00} s  {vsOffline.Total.Both.F1,13:0.000}  {t.Sensitivity,11:0.000}  {t.PositivePredictiveValue,12:0.000}  {t.F1,11:0.000}  {cpu * 1000 / audioSeconds,19:0.00}"));
+        }
+
+        stage.Complete();
+        worker.GetAwaiter().GetResult();
+        return 0;
+    }
+
+    /// <summary>Feeds one recording in 0.1 s chunks, flushes; returns the process CPU spent (worker included) and the latency bound.</summary>
+    private static (double CpuSeconds, double MaxLatencySeconds) RunDevice(BatchedInferenceStage stage, SegmenterParameters decoder, WavAudio audio, NeuralStreamingOptions options, List<HeartSound> sounds)
+    {
+        var analyzer = new NeuralSegmentationAnalyzer(stage, decoder, audio.SampleRate, options);
+        int chunk = Math.Max(1, audio.SampleRate / 10);
+        ReadOnlyMemory<float> rest = audio.Samples;
+        TimeSpan before = Process.GetCurrentProcess().TotalProcessorTime;
+        while (!rest.IsEmpty)
+        {
+            int n = Math.Min(rest.Length, chunk);
+            analyzer.PushAsync(rest[..n], sounds).AsTask().GetAwaiter().GetResult();
+            rest = rest[n..];
+        }
+
+        analyzer.FlushAsync(sounds).AsTask().GetAwaiter().GetResult();
+        TimeSpan after = Process.GetCurrentProcess().TotalProcessorTime;
+        return ((after - before).TotalSeconds, analyzer.MaxLatencySeconds);
+    }
+
+    private static List<NeuralStreamingOptions> ParseSettings(string text)
+    {
+        var result = new List<NeuralStreamingOptions>();
+        foreach (string entry in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string[] parts = entry.Split(':');
+            if (parts.Length != 4
+                || !int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int hop)
+                || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int emit)
+                || !double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double lookahead)
+                || !double.TryParse(parts[3], NumberStyles.Float, CultureInfo.InvariantCulture, out double step))
+            {
+                throw new ArgumentException($"--neural-settings entry '{entry}' is not hop-frames:emission-look-ahead-frames:decoder-look-ahead-s:step-s (e.g. 25:50:0.5:0.25)");
+            }
+
+            result.Add(new NeuralStreamingOptions
+            {
+                HopFrames = hop,
+                LookaheadFrames = emit,
+                Decoder = StreamingDecoderOptions.Default with { LookaheadSeconds = lookahead, StepSeconds = step },
+            });
+        }
+
+        if (result.Count == 0)
+        {
+            throw new ArgumentException("--neural-settings names no setting");
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,60 @@
+using HeartStream.Pipeline.Features;
+using HeartStream.Pipeline.Inference;
+using HeartStream.Pipeline.Inference.Models;
+using HeartStream.Pipeline.Live;
+using HeartStream.Pipeline.Streaming;
+
+namespace HeartStream.Commands;
+
+/// <summary>
+/// Which live segmenter `run`, `demo` and `bench streams` use (<c>--segmenter</c>, Pipeline:Segmenter): "neural" (the
+/// default) is the registered segmenter-tcn behind the cross-device batched ONNX stage; "baseline" the per-device
+/// logistic model. A neural model that is missing or fails to load costs one line on stderr and the baseline serves
+/// instead, so the service keeps running.
+/// </summary>
+internal static class LiveAnalyzers
+{
+    public const string Neural = "neural";
+    public const string Baseline = "baseline";
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="segmenter"/> is neural or baseline.</summary>
+    public static void Validate(string segmenter)
+    {
+        if (segmenter is not (Neural or Baseline))
+        {
+            throw new ArgumentException($"--segmenter must be '{Neural}' or '{Baseline}'; got '{segmenter}'");
+        }
+    }
+
+    /// <summary>
+    /// The neural factory, or null (after one line to <paramref name="log"/> saying why) when the model cannot serve.
+    /// Decoder look-ahead and step from <paramref name="options"/> replace the neural defaults when set.
+    /// </summary>
+    public static NeuralAnalyzerFactory? TryLoadNeural(LivePipelineOptions? options, Action<string> log, string? registryRoot = null)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        NeuralStreamingOptions neural = NeuralStreamingOptions.Default;
+        if (options is not null && options.DecoderLookaheadSeconds > 0)
+        {
+            neural = neural with { Decoder = neural.Decoder with { LookaheadSeconds = options.DecoderLookaheadSeconds } };
+        }
+
+        if (options is not null && options.DecoderStepSeconds > 0)
+        {
+            neural = neural with { Decoder = neural.Decoder with { StepSeconds = options.DecoderStepSeconds } };
+        }
+
+        try
+        {
+            var registry = new ModelRegistry(registryRoot ?? DefaultPaths.Models);
+            RegisteredModel model = registry.Resolve(DefaultPaths.SegmenterModelName, FeatureSettings.Default.Hash());
+            bool preferCuda = Environment.GetEnvironmentVariable("HEARTSTREAM_CUDA") is "1" or "true";
+            return NeuralAnalyzerFactory.Load(model, neural, preferCuda: preferCuda);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or OnnxRuntimeException or DllNotFoundException or ArgumentException)
+        {
+            log($"warning: neural segmenter unavailable ({e.Message}); serving with the baseline segmenter");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,264 @@
+using System.Runtime.CompilerServices;
+using HeartStream.Pipeline.Features;
+using HeartStream.Pipeline.Inference.Batching;
+using HeartStream.Pipeline.Segmentation;
+using HeartStream.Pipeline.Streaming;
+
+namespace HeartStream.Pipeline.Live;
+
+/// <summary>
+/// The live analyzer of one device over a neural segmenter served by a shared <see cref="BatchedInferenceStage"/>:
+/// the shared <see cref="StreamingFrontEnd"/> (resample, features, live normaliser, silence guard); every
+/// <see cref="NeuralStreamingOptions.HopFrames"/> frames the last window of frames goes to the batcher; frames that
+/// then have <see cref="NeuralStreamingOptions.LookaheadFrames"/> of future context take their posteriors from that
+/// window and, with the homomorphic envelope, go to a <see cref="StreamingHsmmDecoder"/> built from the model's decoder
+/// parameters.
+/// </summary>
+/// <remarks>
+/// <para>Windows sit at fixed multiples of the hop in stream frames, so chunk sizes do not change the sounds. At the
+/// start of a stream a window reaches before the first frame; that part is zeros (a normalised frame's mean).
+/// <see cref="FlushAsync"/> runs a last window ending at the last frame (no look-ahead) and flushes the decoder.</para>
+/// <para>One window per device is in flight at a time; the device's request object is reused, so a push allocates
+/// nothing in steady state. The synchronous <see cref="IDeviceAnalyzer"/> methods block until the batcher answered
+/// (for callers outside the pipeline; <see cref="DeviceAnalysisStage"/> awaits the asynchronous ones).</para>
+/// </remarks>
+public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAnalyzer, INormalizedFrameSource
+{
+    private const int S = LogisticEmissionModel.States;
+
+    private readonly StreamingFrontEnd _frontEnd;
+    private readonly StreamingHsmmDecoder _decoder;
+    private readonly InferenceRequest _request;
+    private readonly int _channels;
+    private readonly int _window;
+    private readonly int _hop;
+    private readonly int _lookahead;
+    private readonly int _ringFrames;
+    private readonly double _offset;
+    private readonly double _frameRate;
+    private readonly float[] _ring;        // normalised frames, frame-major, slot = frame % _ringFrames
+    private readonly float[] _posteriors;  // frames handed to the decoder, frame-major
+    private readonly float[] _envelope;
+    private float[] _syncAudio = [];
+    private long _frames;                  // frames released by the front end
+    private long _nextEnd;                 // end (exclusive) of the next window
+    private long _emitted;                 // frames handed to the decoder
+    private bool _flushed;
+
+    /// <param name="stage">The shared batcher running the segmenter network.</param>
+    /// <param name="decoderParameters">The network's HSMM parameters (its decoder.json).</param>
+    /// <param name="sampleRate">Rate of the audio the device sends, in Hz.</param>
+    /// <param name="options">Hop, look-ahead and decoder settings; <see cref="NeuralStreamingOptions.Default"/> when null.</param>
+    /// <param name="settings">Feature settings; must be the ones the network was trained on.</param>
+    public NeuralSegmentationAnalyzer(BatchedInferenceStage stage, SegmenterParameters decoderParameters, int sampleRate, NeuralStreamingOptions? options = null, FeatureSettings? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(stage);
+        ArgumentNullException.ThrowIfNull(decoderParameters);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
+        settings ??= FeatureSettings.Default;
+        options ??= NeuralStreamingOptions.Default;
+        options.Validate(stage.WindowFrames, settings.FrameRate);
+        if (stage.InputChannels != settings.Channels || stage.OutputChannels != S)
+        {
+            throw new InvalidDataException(
+                $"the inference stage maps {stage.InputChannels} channels to {stage.OutputChannels}; the segmenter needs {settings.Channels} feature channels to {S} state posteriors");
+        }
+
+        if (decoderParameters.FeatureSettingsHash.Length > 0 && decoderParameters.FeatureSettingsHash != settings.Hash())
+        {
+            throw new InvalidDataException(
+                $"decoder parameters were trained on features {decoderParameters.FeatureSettingsHash[..12]}…, this build computes {settings.Hash()[..12]}…; retrain the segmenter");
+        }
+
+        Options = options;
+        _frontEnd = new StreamingFrontEnd(sampleRate, settings);
+        _decoder = new StreamingHsmmDecoder(decoderParameters, options.Decoder);
+        _request = stage.CreateRequest();
+        _channels = settings.Channels;
+        _window = stage.WindowFrames;
+        _hop = options.HopFrames;
+        _lookahead = options.LookaheadFrames;
+        _offset = decoderParameters.SoundOffsetSeconds;
+        _frameRate = settings.FrameRate;
+        _ringFrames = _window + _hop + (3 * _frontEnd.MaxReleasedFrames); // a window, a hop and a flush's worth of new frames
+        _ring = new float[_ringFrames * _channels];
+        _posteriors = new float[(_hop + _lookahead + 1) * S];
+        _envelope = new float[_hop + _lookahead + 1];
+        _nextEnd = _hop;
+    }
+
+    public NeuralStreamingOptions Options { get; }
+
+    /// <summary>The decoder (look-ahead, step, heart rate, decode counts).</summary>
+    public StreamingHsmmDecoder Decoder => _decoder;
+
+    /// <summary>Receives the normalised frames as the front end releases them (live classification); null for none.</summary>
+    public INormalizedFrameObserver? FrameObserver
+    {
+        get => _frontEnd.FrameObserver;
+        set => _frontEnd.FrameObserver = value;
+    }
+
+    public double FinalizedSeconds => _decoder.FinalizedSeconds;
+
+    /// <summary>
+    /// Frames between the audio frame holding a sound's end arriving and the sound's emission, at most (plus the
+    /// batcher's wait and run): front-end latency, emission look-ahead, the wait for the next window, decoder look-ahead
+    /// and one step. Frames leave the front end in normalisation blocks, which the front-end latency already counts;
+    /// when the hop and the block divide one another the window waits only for the longer of the two.
+    /// </summary>
+    public int MaxLatencyFrames
+    {
+        get
+        {
+            int block = _frontEnd.BlockFrames;
+            int windowWait = _hop % block == 0 || block % _hop == 0 ? Math.Max(_hop, block) - block : _hop - 1;
+            return _frontEnd.LatencyFrames + _lookahead + windowWait + _decoder.MaxDelayFrames + 1;
+        }
+    }
+
+    /// <summary><see cref="MaxLatencyFrames"/> in seconds.</summary>
+    public double MaxLatencySeconds => MaxLatencyFrames / _frameRate;
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))] // the per-chunk box is pooled: no allocation per push
+    public async ValueTask PushAsync(ReadOnlyMemory<float> audio, List<HeartSound> finalized, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(finalized);
+        if (_flushed)
+        {
+            throw new InvalidOperationException("the stream was flushed; create a new analyzer for a new stream");
+        }
+
+        while (!audio.IsEmpty)
+        {
+            int n = Math.Min(audio.Length, StreamingFrontEnd.ChunkSamples);
+            int start = finalized.Count;
+            Append(_frontEnd.Process(audio.Span[..n]));
+            while (_nextEnd <= _frames)
+            {
+                await RunWindowAsync(_nextEnd, _nextEnd - _lookahead, finalized, cancellationToken).ConfigureAwait(false);
+                _nextEnd += _hop;
+            }
+
+            _frontEnd.DropSilent(finalized, start, _offset);
+            audio = audio[n..];
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask FlushAsync(List<HeartSound> finalized, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(finalized);
+        if (_flushed)
+        {
+            return;
+        }
+
+        int start = finalized.Count;
+        Append(_frontEnd.Flush());
+        while (_nextEnd <= _frames)
+        {
+            await RunWindowAsync(_nextEnd, _nextEnd - _lookahead, finalized, cancellationToken).ConfigureAwait(false);
+            _nextEnd += _hop;
+        }
+
+        if (_emitted < _frames)
+        {
+            await RunWindowAsync(_frames, _frames, finalized, cancellationToken).ConfigureAwait(false);
+        }
+
+        _decoder.Flush(finalized);
+        _frontEnd.DropSilent(finalized, start, _offset);
+        _flushed = true;
+    }
+
+    /// <summary>Blocks until the batcher answered; the pipeline calls <see cref="PushAsync"/> instead.</summary>
+    public void Push(ReadOnlySpan<float> audio, List<HeartSound> finalized)
+    {
+        if (_syncAudio.Length < audio.Length)
+        {
+            _syncAudio = new float[audio.Length];
+        }
+
+        audio.CopyTo(_syncAudio);
+        PushAsync(_syncAudio.AsMemory(0, audio.Length), finalized).AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>Blocks until the batcher answered; the pipeline calls <see cref="FlushAsync"/> instead.</summary>
+    public void Flush(List<HeartSound> finalized) => FlushAsync(finalized).AsTask().GetAwaiter().GetResult();
+
+    private void Append(ReadOnlySpan<float> frames)
+    {
+        int count = frames.Length / _channels;
+        for (int f = 0; f < count; f++)
+        {
+            int slot = (int)((_frames + f) % _ringFrames);
+            frames.Slice(f * _channels, _channels).CopyTo(_ring.AsSpan(slot * _channels, _channels));
+        }
+
+        _frames += count;
+    }
+
+    /// <summary>Runs the window of frames end − W .. end − 1 and hands frames up to <paramref name="until"/> to the decoder.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask RunWindowAsync(long end, long until, List<HeartSound> finalized, CancellationToken cancellationToken)
+    {
+        if (until <= _emitted)
+        {
+            return; // the first hops of a stream: no frame has enough look-ahead yet
+        }
+
+        FillWindow(end);
+        await _request.SubmitAsync(cancellationToken).ConfigureAwait(false);
+        Emit(end, until, finalized);
+    }
+
+    /// <summary>Frames end − W .. end − 1 into the request, channel-major; zeros before the stream's start.</summary>
+    private void FillWindow(long end)
+    {
+        float[] input = _request.Input;
+        int w = _window;
+        long first = end - w;
+        for (int t = 0; t < w; t++)
+        {
+            long f = first + t;
+            if (f < 0)
+            {
+                for (int k = 0; k < _channels; k++)
+                {
+                    input[(k * w) + t] = 0;
+                }
+
+                continue;
+            }
+
+            int slot = (int)(f % _ringFrames) * _channels;
+            for (int k = 0; k < _channels; k++)
+            {
+                input[(k * w) + t] = _ring[slot + k];
+            }
+        }
+    }
+
+    private void Emit(long end, long until, List<HeartSound> finalized)
+    {
+        float[] output = _request.Output;
+        int w = _window;
+        long first = end - w;
+        int count = (int)(until - _emitted);
+        for (int i = 0; i < count; i++)
+        {
+            long f = _emitted + i;
+            int p = (int)(f - first);
+            for (int s = 0; s < S; s++)
+            {
+                _posteriors[(i * S) + s] = output[(s * w) + p];
+            }
+
+            _envelope[i] = _ring[((int)(f % _ringFrames) * _channels) + (int)FeatureChannel.Homomorphic];
+        }
+
+        _emitted = until;
+        _decoder.Push(_posteriors.AsSpan(0, count * S), _envelope.AsSpan(0, count), finalized);
+    }
+}
