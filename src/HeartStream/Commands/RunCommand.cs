@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Live;
 using HeartStream.Pipeline.Mqtt;
 using HeartStream.Service;
@@ -85,6 +86,19 @@ internal static class RunCommand
                 if (neural is not null)
                 {
                     ServiceLog.SegmenterChosen(chosen, $"{neural.ModelName} (neural, batched ONNX)");
+                    ILogger reload = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HeartStream.Reload");
+                    var registry = new ModelRegistry(DefaultPaths.Models);
+                    neural.Watch(registry, DefaultPaths.SegmenterModelName, registry.DefaultVersion(DefaultPaths.SegmenterModelName), (accepted, message) =>
+                    {
+                        if (accepted)
+                        {
+                            ServiceLog.ModelReloaded(reload, message);
+                        }
+                        else
+                        {
+                            ServiceLog.ModelRejected(reload, message);
+                        }
+                    });
                     return neural;
                 }
             }

@@ -37,4 +37,10 @@ internal static partial class ServiceLog
 
     [LoggerMessage(210, LogLevel.Information, "Live segmenter: {Segmenter}.")]
     public static partial void SegmenterChosen(ILogger logger, string segmenter);
+
+    [LoggerMessage(211, LogLevel.Information, "Model reload accepted: {Message}")]
+    public static partial void ModelReloaded(ILogger logger, string message);
+
+    [LoggerMessage(212, LogLevel.Warning, "Model reload rejected: {Message}")]
+    public static partial void ModelRejected(ILogger logger, string message);
 }

@@ -3,6 +3,7 @@ using HeartStream.Pipeline.Inference.Batching;
 using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Segmentation;
 using HeartStream.Pipeline.Streaming;
+using HeartStream.Pipeline.Telemetry;
 
 namespace HeartStream.Pipeline.Live;
 
@@ -18,6 +19,9 @@ public sealed class NeuralAnalyzerFactory : IDeviceAnalyzerFactory, IDisposable
     private readonly Task _worker;
     private readonly FeatureSettings _settings;
     private SegmenterParameters _decoder;
+    private readonly List<ModelVersionWatcher> _watchers = [];
+    private readonly int _intraOpThreads;
+    private readonly bool _preferCuda;
     private string _modelName;
     private int _disposed;
 
@@ -25,9 +29,13 @@ public sealed class NeuralAnalyzerFactory : IDeviceAnalyzerFactory, IDisposable
     /// <param name="options">Hop, emission look-ahead and decoder settings.</param>
     /// <param name="batching">Batch size and wait.</param>
     /// <param name="settings">Feature settings (default <see cref="FeatureSettings.Default"/>).</param>
-    public NeuralAnalyzerFactory(NeuralSegmenter segmenter, NeuralStreamingOptions? options = null, BatchedInferenceOptions? batching = null, FeatureSettings? settings = null)
+    /// <param name="intraOpThreads">ORT threads of models loaded by <see cref="TryReload"/>.</param>
+    /// <param name="preferCuda">Whether models loaded by <see cref="TryReload"/> request CUDA.</param>
+    public NeuralAnalyzerFactory(NeuralSegmenter segmenter, NeuralStreamingOptions? options = null, BatchedInferenceOptions? batching = null, FeatureSettings? settings = null, int intraOpThreads = 1, bool preferCuda = false)
     {
         ArgumentNullException.ThrowIfNull(segmenter);
+        _intraOpThreads = intraOpThreads;
+        _preferCuda = preferCuda;
         Options = options ?? NeuralStreamingOptions.Default;
         Options.Validate(segmenter.Manifest.WindowFrames);
         _settings = settings ?? FeatureSettings.Default;
@@ -35,6 +43,7 @@ public sealed class NeuralAnalyzerFactory : IDeviceAnalyzerFactory, IDisposable
         _modelName = segmenter.DisplayName;
         _stage = new BatchedInferenceStage(segmenter.CreateBatchModel(owned: true), batching, depthLabel: "inference");
         _worker = Task.Run(() => _stage.RunAsync(_abort.Token));
+        HeartStreamMetrics.SetModelInfo(segmenter.Manifest.Name, segmenter.Manifest.Version, segmenter.ExecutionProvider);
     }
 
     /// <summary>Loads a registered segmenter (see <see cref="ModelRegistry.Resolve"/>); throws naming the file at fault.</summary>
@@ -42,10 +51,12 @@ public sealed class NeuralAnalyzerFactory : IDeviceAnalyzerFactory, IDisposable
     {
         // One worker runs every device's windows, so its ORT run gets the intra-op threads (half the cores: the devices'
         // front ends and decoders need the rest).
-        NeuralSegmenter segmenter = NeuralSegmenter.Load(model, intraOpThreads: Math.Max(1, Environment.ProcessorCount / 2), preferCuda: preferCuda);
+        int threads = Math.Max(1, Environment.ProcessorCount / 2);
+        NeuralSegmenter segmenter = NeuralSegmenter.Load(model, intraOpThreads: threads, preferCuda: preferCuda);
         try
         {
-            return new NeuralAnalyzerFactory(segmenter, options, batching);
+            ModelSelfTest.CheckSegmenter(segmenter);
+            return new NeuralAnalyzerFactory(segmenter, options, batching, intraOpThreads: threads, preferCuda: preferCuda);
         }
         catch
         {
@@ -92,12 +103,66 @@ public sealed class NeuralAnalyzerFactory : IDeviceAnalyzerFactory, IDisposable
         Volatile.Write(ref _modelName, segmenter.DisplayName);
     }
 
+    /// <summary>
+    /// Hot reload of one version from <paramref name="registry"/>: resolve (manifest, file size and SHA-256, feature
+    /// settings of this build), load, test inference (<see cref="ModelSelfTest"/>), then <see cref="Swap"/> between
+    /// batches. Any failure leaves the running model serving; <paramref name="message"/> says what happened either way.
+    /// </summary>
+    public bool TryReload(ModelRegistry registry, string name, string version, out string message)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        string previous = ModelName;
+        NeuralSegmenter? candidate = null;
+        try
+        {
+            RegisteredModel model = registry.Resolve(name, _settings.Hash(), version);
+            candidate = NeuralSegmenter.Load(model, _intraOpThreads, _preferCuda);
+            ModelSelfTest.CheckSegmenter(candidate);
+            Swap(candidate);
+            HeartStreamMetrics.SetModelInfo(candidate.Manifest.Name, candidate.Manifest.Version, candidate.ExecutionProvider);
+        }
+#pragma warning disable CA1031 // an untrusted model must never stop the live service; the reason is reported
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            candidate?.Dispose();
+            message = $"rejected {name} {version}: {e.Message}; keeping {previous}";
+            return false;
+        }
+
+        message = $"reloaded {name}: {previous} -> {candidate.DisplayName}, from the next inference batch on (running devices keep their decoder parameters, new devices get the new ones)";
+        return true;
+    }
+
+    /// <summary>Polls <paramref name="registry"/> for a new default version of <paramref name="name"/> (current file or highest) and reloads it; disposed with this factory.</summary>
+    public ModelVersionWatcher Watch(ModelRegistry registry, string name, string activeVersion, Action<bool, string> report, TimeSpan? interval = null)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        var watcher = new ModelVersionWatcher(registry, name, activeVersion, (string version, out string message) => TryReload(registry, name, version, out message), report, interval);
+        lock (_watchers)
+        {
+            _watchers.Add(watcher);
+        }
+
+        return watcher;
+    }
+
     /// <summary>Stops the batcher after the queued windows ran, and disposes the model.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        lock (_watchers)
+        {
+            foreach (ModelVersionWatcher watcher in _watchers)
+            {
+                watcher.Dispose();
+            }
+
+            _watchers.Clear();
         }
 
         _stage.Complete();
