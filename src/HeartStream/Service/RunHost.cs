@@ -1,5 +1,6 @@
 using HeartStream.Hosting;
 using HeartStream.Pipeline.Alerts;
+using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Live;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -76,6 +77,17 @@ internal static class RunHost
         if (factory.Models.Count > 0)
         {
             ServiceLog.ClassifiersLoaded(logger, string.Join(", ", factory.Models.Select(m => m.Identity)), options.IntervalSeconds);
+            factory.Watch(new ModelRegistry(root), (accepted, message) =>
+            {
+                if (accepted)
+                {
+                    ServiceLog.ModelReloaded(logger, message);
+                }
+                else
+                {
+                    ServiceLog.ModelRejected(logger, message);
+                }
+            });
         }
 
         return factory;

@@ -1,4 +1,6 @@
+using HeartStream.Pipeline.Features;
 using HeartStream.Pipeline.Inference;
+using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Telemetry;
 
 namespace HeartStream.Pipeline.Live;
@@ -6,11 +8,17 @@ namespace HeartStream.Pipeline.Live;
 /// <summary>
 /// The <see cref="ILiveClassifierFactory"/> of the service: the configured classifier models are loaded once (one
 /// shared ONNX session each) and every device gets its own <see cref="LiveWindowClassifier"/> per model. A model that
-/// cannot be loaded is reported and left out, so a bad model never stops segmentation.
+/// cannot be loaded is reported and left out, so a bad model never stops segmentation. Hot reload
+/// (<see cref="TryReload"/>, <see cref="Watch"/>): a new version is loaded, test-inferred and given to devices that
+/// connect afterwards; running devices keep the classifier they started with (their windows and averages belong to
+/// it), and replaced models are disposed with the factory.
 /// </summary>
 public sealed class LiveClassifierFactory : ILiveClassifierFactory, IDisposable
 {
-    private readonly LiveClassifierModel[] _models;
+    private readonly List<LiveClassifierModel> _retired = [];
+    private readonly List<ModelVersionWatcher> _watchers = [];
+    private readonly Lock _gate = new();
+    private LiveClassifierModel[] _models;
     private readonly double _intervalSeconds;
     private readonly double _averageSeconds;
 
@@ -27,7 +35,7 @@ public sealed class LiveClassifierFactory : ILiveClassifierFactory, IDisposable
     }
 
     /// <summary>The loaded models.</summary>
-    public IReadOnlyList<LiveClassifierModel> Models => _models;
+    public IReadOnlyList<LiveClassifierModel> Models => Volatile.Read(ref _models);
 
     /// <summary>
     /// Loads every model of <see cref="LiveClassificationOptions.Models"/> from <paramref name="registryRoot"/>;
@@ -59,21 +67,96 @@ public sealed class LiveClassifierFactory : ILiveClassifierFactory, IDisposable
 
     public IReadOnlyList<LiveWindowClassifier> Create(string deviceId)
     {
-        var classifiers = new LiveWindowClassifier[_models.Length];
+        LiveClassifierModel[] models = Volatile.Read(ref _models);
+        var classifiers = new LiveWindowClassifier[models.Length];
         for (int i = 0; i < classifiers.Length; i++)
         {
-            classifiers[i] = new LiveWindowClassifier(_models[i], _intervalSeconds, _averageSeconds);
+            classifiers[i] = new LiveWindowClassifier(models[i], _intervalSeconds, _averageSeconds);
         }
 
         return classifiers;
     }
 
+    /// <summary>
+    /// Loads <paramref name="version"/> of the served classifier <paramref name="name"/> from <paramref name="registry"/>
+    /// (manifest, file hash, feature settings), runs the test inference and serves it to new devices. False, with the
+    /// reason, keeps the running version.
+    /// </summary>
+    public bool TryReload(ModelRegistry registry, string name, string version, out string message)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        LiveClassifierModel? candidate = null;
+        lock (_gate)
+        {
+            int index = Array.FindIndex(_models, m => m.Name == name);
+            string previous = index >= 0 ? _models[index].Identity : "(none)";
+            try
+            {
+                if (index < 0)
+                {
+                    throw new ArgumentException($"classifier {name} is not served by this instance");
+                }
+
+                candidate = LiveClassifierModel.Load(registry.Resolve(name, FeatureSettings.Default.Hash(), version));
+                using (var probe = new OnnxWindowClassifier(candidate.Session, candidate.WindowFrames, candidate.WindowFrames))
+                {
+                    ModelSelfTest.CheckClassifier(probe, candidate.Identity);
+                }
+
+                _ = new LiveWindowClassifier(candidate, _intervalSeconds, _averageSeconds);
+            }
+#pragma warning disable CA1031 // an untrusted model must never stop the live service; the reason is reported
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                candidate?.Dispose();
+                message = $"rejected {name} {version}: {e.Message}; keeping {previous}";
+                return false;
+            }
+
+            LiveClassifierModel[] next = [.. _models];
+            _retired.Add(next[index]);
+            next[index] = candidate;
+            Volatile.Write(ref _models, next);
+            HeartStreamMetrics.SetModelInfo(candidate.Name, candidate.Version, candidate.Session.ExecutionProvider);
+            message = $"reloaded {name}: {previous} -> {candidate.Identity} for devices that connect from now on";
+            return true;
+        }
+    }
+
+    /// <summary>Watches every served classifier in <paramref name="registry"/> and reloads a new default version; disposed with the factory.</summary>
+    public void Watch(ModelRegistry registry, Action<bool, string> report, TimeSpan? interval = null)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        lock (_gate)
+        {
+            foreach (LiveClassifierModel model in _models)
+            {
+                string name = model.Name;
+                _watchers.Add(new ModelVersionWatcher(registry, name, model.Version, (string version, out string message) => TryReload(registry, name, version, out message), report, interval));
+            }
+        }
+    }
+
     public void Dispose()
     {
-        foreach (LiveClassifierModel model in _models)
+        lock (_gate)
         {
-            HeartStreamMetrics.RemoveModelInfo(model.Name);
-            model.Dispose();
+            foreach (ModelVersionWatcher watcher in _watchers)
+            {
+                watcher.Dispose();
+            }
+
+            foreach (LiveClassifierModel model in _models)
+            {
+                HeartStreamMetrics.RemoveModelInfo(model.Name);
+                model.Dispose();
+            }
+
+            foreach (LiveClassifierModel model in _retired)
+            {
+                model.Dispose();
+            }
         }
     }
 }
