@@ -16,7 +16,8 @@ namespace HeartStream.Pipeline.Live;
 /// moved the rate by 10–20 % and raised false bradycardia and irregular-rhythm alerts on normal recordings; a rhythm that
 /// is irregular throughout (atrial fibrillation) still spreads the bulk of the intervals and is still caught.</para>
 /// <para>Signal quality = level × (0.4 coverage + 0.3 pairing + 0.3 regularity): level rises from 0 at the silence
-/// threshold (<see cref="SignalCheck.SilentPeakDbfs"/>) to 1 at 40 dB above it (window peak); coverage is the share of the
+/// threshold (<see cref="SignalCheck.SilentPeakDbfs"/>) to 1 at 40 dB above it (peak of the last 3 s of the window, so a
+/// sensor going quiet shows within seconds); coverage is the share of the
 /// window spanned by plausible S1-S1 intervals (the segmenter found a rhythm throughout); pairing is the share of those
 /// intervals holding exactly one S2 (the segmenter's confidence in the S1/S2 order); regularity is 1 / (1 + (CV/0.3)²),
 /// so an irregular rhythm lowers quality only gently.</para>
@@ -27,6 +28,11 @@ public sealed class VitalsTracker
     private const double MaxInterval = 2.0;
     private const int LevelRingSeconds = 128;
     private const int MaxIntervals = 256;
+
+    // The level term looks at the last few seconds only, so a sensor that goes quiet (detached) reads as poor
+    // quality within seconds instead of keeping the window's old peak for its whole length; 3 s still holds two
+    // beats at 40 bpm.
+    private const double LevelSeconds = 3;
 
     private readonly HeartSound[] _sounds;
     private readonly float[] _peakPerSecond = new float[LevelRingSeconds];
@@ -188,7 +194,7 @@ public sealed class VitalsTracker
     private double Level(double time)
     {
         long last = Math.Max(0, (long)Math.Ceiling(time) - 1);
-        long first = Math.Max(0, (long)Math.Floor(time - _window));
+        long first = Math.Max(0, (long)Math.Floor(time - Math.Min(_window, LevelSeconds)));
         first = Math.Max(first, last - (LevelRingSeconds / 2));
         float peak = 0;
         for (long s = first; s <= last; s++)
