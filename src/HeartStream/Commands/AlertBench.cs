@@ -97,14 +97,16 @@ internal sealed class AlertBench
     }
 
     /// <summary>One evidence line for a raised alert.</summary>
-    public static string Evidence(AlertBenchRecording r, AlertEvent a, IReadOnlyList<double>? s1Starts, IReadOnlyList<HeartSound> sounds)
+    public static string Evidence(AlertBenchRecording r, AlertEvent a, IReadOnlyList<double>? s1Starts, IReadOnlyList<HeartSound> sounds, AlertProfile profile)
     {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(a);
         double? annotated = s1Starts is null ? null : AnnotatedHeartRate(s1Starts, a.RaisedSeconds);
         double? wholeAnnotated = s1Starts is null ? null : AnnotatedHeartRate(s1Starts, double.MaxValue, double.MaxValue);
         (double? sys, double? dia) = SystoleDiastole(sounds, a.RaisedSeconds);
         AlertEvidence e = a.Evidence;
         return string.Create(CultureInfo.InvariantCulture,
-            $"EVIDENCE set={r.Set} rec={System.IO.Path.GetFileNameWithoutExtension(r.Path)} age={r.AgeGroup} profile={r.Profile} type={AlertTypeInfo.WireName(a.Type)} onset={a.OnsetSeconds:0.0} raised={a.RaisedSeconds:0.0} hr={Num(e.HeartRateBpm, "0")} annotated_hr={Num(annotated, "0")} annotated_hr_recording={Num(wholeAnnotated, "0")} s1s2={Num(sys, "0.00")} s2s1={Num(dia, "0.00")} quality={Num(e.SignalQuality, "0.00")} irregularity={Num(e.IntervalIrregularity, "0.00")} beats={e.BeatsInWindow?.ToString(CultureInfo.InvariantCulture) ?? "-"}");
+            $"EVIDENCE set={r.Set} rec={System.IO.Path.GetFileNameWithoutExtension(r.Path)} age={r.AgeGroup} profile={r.Profile} type={AlertTypeInfo.WireName(a.Type)} onset={a.OnsetSeconds:0.0} raised={a.RaisedSeconds:0.0} hr={Num(e.HeartRateBpm, "0")} annotated_hr={Num(annotated, "0")} annotated_hr_recording={Num(wholeAnnotated, "0")} s1s2={Num(sys, "0.00")} s2s1={Num(dia, "0.00")} quality={Num(e.SignalQuality, "0.00")} irregularity={Num(e.IntervalIrregularity, "0.00")} beats={e.BeatsInWindow?.ToString(CultureInfo.InvariantCulture) ?? "-"} verdict={Verdict(a, profile, s1Starts)}");
     }
 
     /// <summary>Median S1→S2 and S2→next-S1 centre intervals of the sounds in the vitals window before <paramref name="time"/>.</summary>
@@ -136,6 +138,31 @@ internal sealed class AlertBench
         v.Sort();
         int n = v.Count;
         return n % 2 == 1 ? v[n / 2] : 0.5 * (v[(n / 2) - 1] + v[n / 2]);
+    }
+
+    /// <summary>
+    /// What the annotation says about a rate alert: "rate-correct" when the annotated rate over the window (else over
+    /// the recording) is within 15 % of the reported one and itself beyond the profile's raise limit (the heart really
+    /// beat that fast or slow: a true rate alert on a recording labelled normal), "estimate-wrong" otherwise (a
+    /// segmentation error), "no-annotation" without one, "-" for other alert types.
+    /// </summary>
+    public static string Verdict(AlertEvent a, AlertProfile profile, IReadOnlyList<double>? s1Starts)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(profile);
+        if (a.Type is not (AlertType.Tachycardia or AlertType.Bradycardia))
+        {
+            return "-";
+        }
+
+        double? annotated = s1Starts is null ? null : AnnotatedHeartRate(s1Starts, a.RaisedSeconds) ?? AnnotatedHeartRate(s1Starts, double.MaxValue, double.MaxValue);
+        if (annotated is not double ann || a.Evidence.HeartRateBpm is not double hr)
+        {
+            return "no-annotation";
+        }
+
+        bool beyond = a.Type == AlertType.Tachycardia ? ann > profile.TachycardiaRaiseBpm : ann < profile.BradycardiaRaiseBpm;
+        return Math.Abs(hr - ann) <= 0.15 * ann && beyond ? "rate-correct" : "estimate-wrong";
     }
 
     private static string Num(double? value, string format) =>

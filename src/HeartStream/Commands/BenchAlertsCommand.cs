@@ -63,16 +63,25 @@ internal static class BenchAlertsCommand
             Console.Error.WriteLine($"unreadable: {r.Recording.Path}: {r.Error}");
         }
 
+        // Rate alerts checked against the data set's own S1 annotation (CirCor): a segmentation error, or a real rate.
+        var verdicts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lines = new List<string>();
+        foreach (AlertBenchResult r in results.Where(r => r.Raised.Count > 0))
+        {
+            List<double>? s1 = r.Recording.AnnotationPath is string tsv && File.Exists(tsv) ? AlertBench.ReadS1Starts(tsv) : null;
+            AlertProfile profile = new AlertOptions { DefaultProfile = r.Recording.Profile }.Resolve(r.Recording.Set);
+            foreach (AlertEvent a in r.Raised)
+            {
+                string verdict = AlertBench.Verdict(a, profile, s1);
+                verdicts[verdict] = verdicts.GetValueOrDefault(verdict) + 1;
+                lines.Add(AlertBench.Evidence(r.Recording, a, s1, r.Sounds, profile));
+            }
+        }
+
+        Console.WriteLine("rate alerts vs annotation: " + string.Join(" ", verdicts.Where(kv => kv.Key != "-").OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
         if (evidence)
         {
-            foreach (AlertBenchResult r in results.Where(r => r.Raised.Count > 0))
-            {
-                List<double>? s1 = r.Recording.AnnotationPath is string tsv && File.Exists(tsv) ? AlertBench.ReadS1Starts(tsv) : null;
-                foreach (AlertEvent a in r.Raised)
-                {
-                    Console.WriteLine(AlertBench.Evidence(r.Recording, a, s1, r.Sounds));
-                }
-            }
+            lines.ForEach(Console.WriteLine);
         }
 
         return 0;
