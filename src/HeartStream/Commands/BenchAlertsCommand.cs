@@ -153,9 +153,9 @@ internal static class BenchAlertsCommand
         foreach (string line in File.ReadLines(csv).Skip(1))
         {
             string[] f = line.Split(',');
-            if (f.Length > Math.Max(Math.Max(murmur, outcome), Math.Max(age, pregnant)) && f[murmur] == "Absent" && f[outcome] == "Normal")
+            if (f.Length > Math.Max(murmur, outcome) && f[murmur] == "Absent" && f[outcome] == "Normal")
             {
-                (string group, string profile) = CirCorAgeGroup(f[age], f[pregnant]);
+                (string group, string profile) = CirCorAgeGroup(Column(f, age), Column(f, pregnant));
                 foreach (string wav in Directory.GetFiles(dir, f[0] + "_*.wav").Order(StringComparer.Ordinal))
                 {
                     files.Add(new AlertBenchRecording("circor", wav, group, profile, Path.ChangeExtension(wav, ".tsv")));
@@ -180,6 +180,9 @@ internal static class BenchAlertsCommand
         _ when pregnancy.Trim().Equals("True", StringComparison.OrdinalIgnoreCase) => ("adult (pregnant)", "adult"),
         _ => ("child (age unknown)", "paediatric"),
     };
+
+    // A column the table may lack (older copies without Age / Pregnancy status): empty, so the age is unknown.
+    private static string Column(string[] fields, int index) => index >= 0 && index < fields.Length ? fields[index] : "";
 
     private static List<AlertBenchRecording> PascalNormal(string root)
     {
