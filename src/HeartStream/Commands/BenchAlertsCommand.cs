@@ -1,12 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Threading.Channels;
-using HeartStream.Capture.Audio;
 using HeartStream.Pipeline.Alerts;
-using HeartStream.Pipeline.Events;
 using HeartStream.Pipeline.Live;
-using HeartStream.Pipeline.Mqtt.Service;
 using HeartStream.Pipeline.Segmentation;
 
 namespace HeartStream.Commands;
@@ -14,23 +10,30 @@ namespace HeartStream.Commands;
 /// <summary>
 /// <c>heartstream bench alerts --data DIR</c>: false alerts per monitored hour. Every recording labelled normal
 /// (PhysioNet 2016 REFERENCE -1; CirCor patients with murmur Absent and outcome Normal; PASCAL files named normal_*)
-/// is replayed as fast as analysis allows through the live pipeline's own device analysis stage (the service's
-/// analyzer, vitals) into a fresh <see cref="AlertEngine"/>; raised alerts are counted per hour of audio. CirCor
-/// patients are children and use the paediatric profile; the others use the adult profile (--profile overrides).
+/// is replayed through <see cref="AlertBench"/>. Each recording uses the profile of its patient's age group: CirCor
+/// gives one (neonate, infant, child, adolescent; its pregnant adults have none and use adult), the others are adult
+/// recordings or unknown age and use adult (--profile overrides for every recording). Prints counts per data set and
+/// per age group by type, and with --evidence one line per raised alert.
 /// </summary>
 internal static class BenchAlertsCommand
 {
-    public static Command Create()
+    /// <summary>
+    /// The command. <paramref name="analyzers"/> makes the live analysis measured (default: the logistic baseline
+    /// segmentation session, as the service runs today), so another live path is benchmarked identically.
+    /// </summary>
+    public static Command Create(Func<IDeviceAnalyzerFactory>? analyzers = null)
     {
         var data = new Option<DirectoryInfo>("--data") { Description = "The shared data set folder.", DefaultValueFactory = _ => new DirectoryInfo(DefaultPaths.SharedData) };
         var limit = new Option<int>("--limit") { Description = "At most this many recordings per data set (0 = all).", DefaultValueFactory = _ => 0 };
-        var profile = new Option<string?>("--profile") { Description = "Use this built-in profile (adult, paediatric) for every recording." };
-        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile };
-        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(limit), parse.GetValue(profile)));
+        var profile = new Option<string?>("--profile") { Description = "Use this built-in profile (adult, paediatric, neonate, infant, child, adolescent) for every recording instead of the age-appropriate one." };
+        var evidence = new Option<bool>("--evidence") { Description = "Print one EVIDENCE line per raised alert (recording, age, profile, reported vs annotated heart rate, quality)." };
+        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence };
+        Func<IDeviceAnalyzerFactory> make = analyzers ?? (() => new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters)));
+        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(limit), parse.GetValue(profile), parse.GetValue(evidence), make));
         return command;
     }
 
-    private static int Run(DirectoryInfo data, int limit, string? profileName)
+    private static int Run(DirectoryInfo data, int limit, string? profileName, bool evidence, Func<IDeviceAnalyzerFactory> analyzers)
     {
         if (!data.Exists)
         {
@@ -38,123 +41,78 @@ internal static class BenchAlertsCommand
             return 2;
         }
 
-        var sets = new List<(string Name, string Profile, List<string> Files)>
+        var recordings = new List<AlertBenchRecording>();
+        foreach (List<AlertBenchRecording> set in new[] { PhysioNetNormal(data.FullName), CirCorNormal(data.FullName), PascalNormal(data.FullName) })
         {
-            ("physionet2016", "adult", PhysioNetNormal(data.FullName)),
-            ("circor", "paediatric", CirCorNormal(data.FullName)),
-            ("pascal", "adult", PascalNormal(data.FullName)),
-        };
-        var factory = new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters));
-        Console.WriteLine("data set        profile      recordings  hours   physiological  per h   technical  per h   by type");
+            IEnumerable<AlertBenchRecording> taken = limit > 0 ? set.Take(limit) : set;
+            recordings.AddRange(profileName is null ? taken : taken.Select(r => r with { Profile = profileName }));
+        }
+
+        var wall = Stopwatch.StartNew();
+        IReadOnlyList<AlertBenchResult> results = new AlertBench(analyzers()).Run(recordings, new AlertOptions());
+        wall.Stop();
+
+        Console.WriteLine("by data set");
+        Table(results, r => r.Recording.Set);
+        Console.WriteLine();
+        Console.WriteLine("by age group (profile)");
+        Table(results, r => $"{r.Recording.AgeGroup} ({r.Recording.Profile})");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"({wall.Elapsed.TotalSeconds:0} s wall)"));
+        foreach (AlertBenchResult r in results.Where(r => r.Error is not null))
+        {
+            Console.Error.WriteLine($"unreadable: {r.Recording.Path}: {r.Error}");
+        }
+
+        // Rate alerts checked against the data set's own S1 annotation (CirCor): a segmentation error, or a real rate.
+        var verdicts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lines = new List<string>();
+        foreach (AlertBenchResult r in results.Where(r => r.Raised.Count > 0))
+        {
+            List<double>? s1 = r.Recording.AnnotationPath is string tsv && File.Exists(tsv) ? AlertBench.ReadS1Starts(tsv) : null;
+            AlertProfile profile = new AlertOptions { DefaultProfile = r.Recording.Profile }.Resolve(r.Recording.Set);
+            foreach (AlertEvent a in r.Raised)
+            {
+                string verdict = AlertBench.Verdict(a, profile, s1);
+                verdicts[verdict] = verdicts.GetValueOrDefault(verdict) + 1;
+                lines.Add(AlertBench.Evidence(r.Recording, a, s1, r.Sounds, profile));
+            }
+        }
+
+        Console.WriteLine("rate alerts vs annotation: " + string.Join(" ", verdicts.Where(kv => kv.Key != "-").OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}")));
+        if (evidence)
+        {
+            lines.ForEach(Console.WriteLine);
+        }
+
+        return 0;
+    }
+
+    private static void Table(IReadOnlyList<AlertBenchResult> results, Func<AlertBenchResult, string> key)
+    {
+        Console.WriteLine("group                       recordings  hours   physiological  per h   technical  per h   by type");
         double totalHours = 0;
         long totalPhysio = 0, totalTechnical = 0;
-        var wall = Stopwatch.StartNew();
-        foreach ((string name, string defaultProfile, List<string> all) in sets)
+        foreach (IGrouping<string, AlertBenchResult> g in results.Where(r => r.Error is null).GroupBy(key).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            List<string> files = limit > 0 ? all.Take(limit).ToList() : all;
-            string used = profileName ?? defaultProfile;
-            var options = new AlertOptions { DefaultProfile = used };
-            var byType = new Dictionary<AlertType, long>();
-            double seconds = 0;
-            long physio = 0, technical = 0, failed = 0;
-            Lock gate = new();
-            Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, file =>
-            {
-                (double length, List<AlertEvent> raised)? result;
-                try
-                {
-                    result = Replay(file, factory, options);
-                }
-                catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException)
-                {
-                    result = null;
-                }
-
-                lock (gate)
-                {
-                    if (result is not { } r)
-                    {
-                        failed++;
-                        return;
-                    }
-
-                    seconds += r.length;
-                    foreach (AlertEvent a in r.raised)
-                    {
-                        byType[a.Type] = byType.GetValueOrDefault(a.Type) + 1;
-                        if (a.Category == AlertCategory.Physiological)
-                        {
-                            physio++;
-                        }
-                        else
-                        {
-                            technical++;
-                        }
-                    }
-                }
-            });
-
-            double hours = seconds / 3600;
+            double hours = g.Sum(r => r.Seconds) / 3600;
+            List<AlertEvent> raised = [.. g.SelectMany(r => r.Raised)];
+            long physio = raised.Count(a => a.Category == AlertCategory.Physiological);
+            long technical = raised.Count - physio;
+            string types = string.Join(" ", raised.GroupBy(a => a.Type).OrderBy(t => t.Key).Select(t => $"{AlertTypeInfo.WireName(t.Key)}={t.Count()}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{g.Key,-27} {g.Count(),10}  {hours,5:0.00}   {physio,13}  {Rate(physio, hours),5:0.00}   {technical,9}  {Rate(technical, hours),5:0.00}   {types}"));
             totalHours += hours;
             totalPhysio += physio;
             totalTechnical += technical;
-            string types = string.Join(" ", byType.OrderBy(kv => kv.Key).Select(kv => $"{AlertTypeInfo.WireName(kv.Key)}={kv.Value}"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-15} {used,-12} {files.Count - failed,10}  {hours,5:0.00}   {physio,13}  {Rate(physio, hours),5:0.00}   {technical,9}  {Rate(technical, hours),5:0.00}   {types}{(failed > 0 ? $" ({failed} unreadable)" : "")}"));
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"all",-15} {"",-12} {"",10}  {totalHours,5:0.00}   {totalPhysio,13}  {Rate(totalPhysio, totalHours),5:0.00}   {totalTechnical,9}  {Rate(totalTechnical, totalHours),5:0.00}   ({wall.Elapsed.TotalSeconds:0} s wall)"));
-        return 0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{"all",-27} {results.Count(r => r.Error is null),10}  {totalHours,5:0.00}   {totalPhysio,13}  {Rate(totalPhysio, totalHours),5:0.00}   {totalTechnical,9}  {Rate(totalTechnical, totalHours),5:0.00}"));
     }
 
     private static double Rate(long count, double hours) => hours > 0 ? count / hours : 0;
 
-    /// <summary>One recording through the device analysis stage (no drops: the capture edge waits) and a fresh engine.</summary>
-    private static (double Seconds, List<AlertEvent> Raised) Replay(string file, IDeviceAnalyzerFactory factory, AlertOptions options)
+    private static List<AlertBenchRecording> PhysioNetNormal(string root)
     {
-        WavAudio audio = WavReader.Read(file);
-        int rate = audio.SampleRate;
-        int chunk = Math.Max(1, rate / 10);
-        var pool = new ChunkPool(chunk, 8);
-        string device = Path.GetFileNameWithoutExtension(file);
-        var stage = new DeviceAnalysisStage(device, rate, factory.Create(device, rate), pool, 1.0, 10.0);
-        var input = Channel.CreateBounded<AudioChunk>(new BoundedChannelOptions(4) { FullMode = BoundedChannelFullMode.Wait });
-        var output = Channel.CreateUnbounded<PipelineEvent>();
-        Task run = stage.RunAsync(input.Reader, output.Writer);
-        var engine = new AlertEngine(options);
-        var alerts = new List<AlertEvent>();
-        Task feed = Task.Run(async () =>
-        {
-            for (int at = 0; at < audio.Samples.Length; at += chunk)
-            {
-                int n = Math.Min(chunk, audio.Samples.Length - at);
-                float[] buffer = pool.Rent();
-                audio.Samples.AsSpan(at, n).CopyTo(buffer);
-                await input.Writer.WriteAsync(new AudioChunk(buffer, n, at, Stopwatch.GetTimestamp())).ConfigureAwait(false);
-            }
-
-            input.Writer.Complete();
-        });
-        while (output.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-        {
-            while (output.Reader.TryRead(out PipelineEvent? e))
-            {
-                if (e is DeviceStatusEvent { Status: DeviceStatus.Offline })
-                {
-                    continue; // the end of a recording is not a device going offline
-                }
-
-                engine.Process(e, alerts);
-            }
-        }
-
-        run.GetAwaiter().GetResult();
-        feed.GetAwaiter().GetResult();
-        return ((double)audio.Samples.Length / rate, alerts.Where(a => a.State == AlertState.Raised).ToList());
-    }
-
-    private static List<string> PhysioNetNormal(string root)
-    {
-        var files = new List<string>();
+        var files = new List<AlertBenchRecording>();
         string dir = Path.Combine(root, "physionet2016");
         if (!Directory.Exists(dir))
         {
@@ -169,7 +127,7 @@ internal static class BenchAlertsCommand
                 string wav = Path.Combine(Path.GetDirectoryName(reference)!, f[0].Trim() + ".wav");
                 if (f.Length >= 2 && f[1].Trim() == "-1" && File.Exists(wav))
                 {
-                    files.Add(wav);
+                    files.Add(new AlertBenchRecording("physionet2016", wav, "adult", "adult", null));
                 }
             }
         }
@@ -177,9 +135,9 @@ internal static class BenchAlertsCommand
         return files;
     }
 
-    private static List<string> CirCorNormal(string root)
+    private static List<AlertBenchRecording> CirCorNormal(string root)
     {
-        var files = new List<string>();
+        var files = new List<AlertBenchRecording>();
         string csv = Path.Combine(root, "circor", "training_data.csv");
         string dir = Path.Combine(root, "circor", "training_data");
         if (!File.Exists(csv))
@@ -190,23 +148,47 @@ internal static class BenchAlertsCommand
         string[] header = File.ReadLines(csv).First().Split(',');
         int murmur = Array.IndexOf(header, "Murmur");
         int outcome = Array.IndexOf(header, "Outcome");
+        int age = Array.IndexOf(header, "Age");
+        int pregnant = Array.IndexOf(header, "Pregnancy status");
         foreach (string line in File.ReadLines(csv).Skip(1))
         {
             string[] f = line.Split(',');
             if (f.Length > Math.Max(murmur, outcome) && f[murmur] == "Absent" && f[outcome] == "Normal")
             {
-                files.AddRange(Directory.GetFiles(dir, f[0] + "_*.wav").Order(StringComparer.Ordinal));
+                (string group, string profile) = CirCorAgeGroup(Column(f, age), Column(f, pregnant));
+                foreach (string wav in Directory.GetFiles(dir, f[0] + "_*.wav").Order(StringComparer.Ordinal))
+                {
+                    files.Add(new AlertBenchRecording("circor", wav, group, profile, Path.ChangeExtension(wav, ".tsv")));
+                }
             }
         }
 
         return files;
     }
 
-    private static List<string> PascalNormal(string root)
+    /// <summary>
+    /// CirCor's age group → (group, profile). Its groups: neonate (birth–27 days), infant (28 days–1 year), child
+    /// (1–11 years), adolescent (12–18 years); patients without an age are the pregnant adults (adult profile), else
+    /// the generic paediatric profile.
+    /// </summary>
+    internal static (string Group, string Profile) CirCorAgeGroup(string age, string pregnancy) => age.Trim().ToUpperInvariant() switch
+    {
+        "NEONATE" => ("neonate", "neonate"),
+        "INFANT" => ("infant", "infant"),
+        "CHILD" => ("child", "child"),
+        "ADOLESCENT" => ("adolescent", "adolescent"),
+        _ when pregnancy.Trim().Equals("True", StringComparison.OrdinalIgnoreCase) => ("adult (pregnant)", "adult"),
+        _ => ("child (age unknown)", "paediatric"),
+    };
+
+    // A column the table may lack (older copies without Age / Pregnancy status): empty, so the age is unknown.
+    private static string Column(string[] fields, int index) => index >= 0 && index < fields.Length ? fields[index] : "";
+
+    private static List<AlertBenchRecording> PascalNormal(string root)
     {
         string dir = Path.Combine(root, "pascal");
         return Directory.Exists(dir)
-            ? [.. Directory.GetFiles(dir, "normal_*.wav", SearchOption.AllDirectories).Order(StringComparer.Ordinal)]
+            ? [.. Directory.GetFiles(dir, "normal_*.wav", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(f => new AlertBenchRecording("pascal", f, "unknown (adult)", "adult", null))]
             : [];
     }
 }

@@ -18,6 +18,9 @@ namespace HeartStream.Pipeline.Alerts;
 public sealed class AlertEngine
 {
     private const double TimeEpsilon = 1e-9;
+
+    // The systole check looks at the sounds of the same trailing span as the vitals window (10 s).
+    private const double SoundWindowSeconds = 10;
     private readonly Func<string, AlertProfile> _profileFor;
     private readonly string _idPrefix;
     private readonly Dictionary<string, DeviceAlertState> _devices = new(StringComparer.Ordinal);
@@ -74,6 +77,7 @@ public sealed class AlertEngine
                 EvaluateIrregular(device, t, output);
                 EvaluateNoHeartSounds(device, t, output);
                 EvaluatePoorSignal(device, t, output);
+                device.PreviousVitalsTime = t;
                 break;
             case ClassificationEvent c:
                 device.LastDataTime = t;
@@ -89,8 +93,9 @@ public sealed class AlertEngine
                 EvaluateIrregular(device, t, output);
                 EvaluatePoorSignal(device, t, output);
                 break;
-            case BeatEvent:
+            case BeatEvent b:
                 device.LastDataTime = t;
+                device.AddSound(b.Sound);
                 break;
             case DeviceStatusEvent s:
                 device.Status = s.Status;
@@ -215,7 +220,7 @@ public sealed class AlertEngine
 
         ConditionState tachy = ConditionState.Unknown;
         ConditionState brady = ConditionState.Unknown;
-        if (!suppressed && hr is double rate)
+        if (!suppressed && hr is double rate && RateConfident(device))
         {
             tachy = device.Trackers[(int)AlertType.Tachycardia].Active
                 ? (rate >= p.TachycardiaClearBpm ? ConditionState.Present : ConditionState.Absent)
@@ -223,11 +228,39 @@ public sealed class AlertEngine
             brady = device.Trackers[(int)AlertType.Bradycardia].Active
                 ? (rate <= p.BradycardiaClearBpm ? ConditionState.Present : ConditionState.Absent)
                 : (rate < p.BradycardiaRaiseBpm ? ConditionState.Present : ConditionState.Absent);
+            if (brady == ConditionState.Present && SystoleTooShortForSlowRate(device, t))
+            {
+                brady = ConditionState.Unknown; // a halved rate: neither raise nor clear on it
+            }
         }
 
         double metric = hr ?? 0;
         Step(device, AlertType.Tachycardia, tachy, t, t, metric, p.RateUpdateDeltaBpm, p.RateOnsetDelaySeconds, p.RateClearDelaySeconds, output);
         Step(device, AlertType.Bradycardia, brady, t, t, metric, p.RateUpdateDeltaBpm, p.RateOnsetDelaySeconds, p.RateClearDelaySeconds, output);
+    }
+
+    /// <summary>
+    /// Whether the vitals' rate is an estimate to alarm on: enough S1 in the window for a robust median, and intervals
+    /// regular enough to have one rate. Otherwise the rate is treated as unknown (no raise, no clear).
+    /// </summary>
+    private static bool RateConfident(DeviceAlertState device) =>
+        (device.Beats ?? 0) >= device.Profile.RateMinBeats
+        && (device.Irregularity is not double irr || irr <= device.Profile.RateMaxIrregularity);
+
+    /// <summary>
+    /// True when the device sends its sounds and their median S1→S2 interval over the window is shorter than a slow
+    /// heart's systole can be: the slow S1 rate then comes from beats skipped inside diastole, not from a slow heart.
+    /// </summary>
+    private static bool SystoleTooShortForSlowRate(DeviceAlertState device, double t)
+    {
+        double min = device.Profile.BradycardiaMinSystoleSeconds;
+        if (!(min > 0) || !device.SawSounds)
+        {
+            return false;
+        }
+
+        double systole = device.MedianSystole(t - SoundWindowSeconds, t);
+        return !double.IsNaN(systole) && systole < min;
     }
 
     private void EvaluateIrregular(DeviceAlertState device, double t, ICollection<AlertEvent> output)
@@ -268,19 +301,26 @@ public sealed class AlertEngine
     {
         AlertProfile p = device.Profile;
         ConditionState state = ConditionState.Unknown;
+        double since = t;
         if (device.Beats is int beats && device.Quality is double q)
         {
-            if (beats > 0)
+            // From the sounds themselves when the device sends them: the condition began when the last S1 became
+            // gap seconds old (not when the 10 s vitals window finally emptied, which would add the window's length).
+            double lastS1 = double.IsNaN(device.LastS1) ? device.FirstTime : device.LastS1;
+            bool gap = device.SawSounds && t + TimeEpsilon >= lastS1 + p.NoHeartSoundsGapSeconds;
+            if (beats > 0 && !gap)
             {
                 state = ConditionState.Absent;
             }
             else if (q >= p.NoHeartSoundsMinSignalQuality && device.Status == DeviceStatus.Online)
             {
                 state = ConditionState.Present;
+                // Not before the previous vitals: if the condition was unknown then (poor quality), it starts now.
+                since = gap ? Math.Max(lastS1 + p.NoHeartSoundsGapSeconds, device.PreviousVitalsTime) : t;
             }
         }
 
-        Step(device, AlertType.NoHeartSounds, state, t, t, 0, double.PositiveInfinity, p.NoHeartSoundsOnsetDelaySeconds, p.NoHeartSoundsClearDelaySeconds, output);
+        Step(device, AlertType.NoHeartSounds, state, t, since, 0, double.PositiveInfinity, p.NoHeartSoundsOnsetDelaySeconds, p.NoHeartSoundsClearDelaySeconds, output);
     }
 
     private void EvaluatePoorSignal(DeviceAlertState device, double t, ICollection<AlertEvent> output)

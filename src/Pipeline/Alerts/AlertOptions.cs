@@ -2,7 +2,7 @@ namespace HeartStream.Pipeline.Alerts;
 
 /// <summary>
 /// Configuration of the alert engine (section "Alerts"): which profile each device uses, plus custom profiles.
-/// Built-in profile names are "adult" and "paediatric"; a custom profile with the same name replaces the built-in.
+/// Built-in profile names are "adult", "paediatric" and the age groups "neonate", "infant", "child", "adolescent"; a custom profile with the same name replaces the built-in.
 /// </summary>
 public sealed class AlertOptions
 {
@@ -27,7 +27,7 @@ public sealed class AlertOptions
         ArgumentException.ThrowIfNullOrEmpty(deviceId);
         string name = DeviceProfiles.TryGetValue(deviceId, out string? n) ? n : DefaultProfile;
         return ResolveName(name)
-            ?? throw new ArgumentException($"Device '{deviceId}' uses alert profile '{name}', which is neither built in (adult, paediatric) nor configured under {SectionName}:Profiles.");
+            ?? throw new ArgumentException($"Device '{deviceId}' uses alert profile '{name}', which is neither built in (adult, paediatric, neonate, infant, child, adolescent) nor configured under {SectionName}:Profiles.");
     }
 
     /// <summary>Every configuration problem, as full sentences; empty when valid.</summary>
@@ -69,6 +69,10 @@ public sealed class AlertOptions
         {
             "ADULT" => AlertProfile.CreateAdult(),
             "PAEDIATRIC" or "PEDIATRIC" => AlertProfile.CreatePaediatric(),
+            "NEONATE" => AlertProfile.CreateNeonate(),
+            "INFANT" => AlertProfile.CreateInfant(),
+            "CHILD" => AlertProfile.CreateChild(),
+            "ADOLESCENT" => AlertProfile.CreateAdolescent(),
             _ => null,
         };
     }

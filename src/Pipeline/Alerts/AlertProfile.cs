@@ -33,6 +33,26 @@ public sealed class AlertProfile
     /// <summary>An active rate alert is updated when the rate moved at least this much since the last message.</summary>
     public double RateUpdateDeltaBpm { get; set; } = 5;
 
+    /// <summary>
+    /// Rate alerts count a heart rate only when the vitals window holds at least this many S1 (so the median rests
+    /// on at least three intervals and one segmentation slip cannot move it); fewer makes the rate unknown.
+    /// </summary>
+    public int RateMinBeats { get; set; } = 4;
+
+    /// <summary>
+    /// Rate alerts count a heart rate only when the interval irregularity (robust CV) is at most this: above it the
+    /// intervals have no single rate (the irregular-rhythm alert, raised from 0.20, covers that episode).
+    /// </summary>
+    public double RateMaxIrregularity { get; set; } = 0.30;
+
+    /// <summary>
+    /// Bradycardia counts a slow rate only when the median S1→S2 interval of the device's recent sounds (from its
+    /// beat events) is at least this long: a real slow heart has a long systole, and a short systole with a slow S1
+    /// rate means the segmenter skipped beats inside "diastole" (rate halving). 0 disables the check; devices that
+    /// send no beat events are not checked.
+    /// </summary>
+    public double BradycardiaMinSystoleSeconds { get; set; } = 0.25;
+
     /// <summary>Irregular rhythm raises above this coefficient of variation of S1-S1 intervals.</summary>
     public double IrregularityRaise { get; set; } = 0.20;
 
@@ -75,8 +95,14 @@ public sealed class AlertProfile
     /// <summary>No heart sounds needs at least this signal quality (a usable signal level, not a detached sensor).</summary>
     public double NoHeartSoundsMinSignalQuality { get; set; } = 0.30;
 
-    /// <summary>Seconds without any S1 (at a usable signal level) before no-heart-sounds is raised.</summary>
-    public double NoHeartSoundsOnsetDelaySeconds { get; set; } = 5;
+    /// <summary>
+    /// No heart sounds holds when the device's last S1 (from its beat events) is at least this old, or the vitals
+    /// window holds no S1 at all: longer than two beats at 30 bpm, the asystole criterion of ECG monitors (~4 s).
+    /// </summary>
+    public double NoHeartSoundsGapSeconds { get; set; } = 4;
+
+    /// <summary>Seconds the no-heart-sounds condition must hold (after the gap) before it is raised.</summary>
+    public double NoHeartSoundsOnsetDelaySeconds { get; set; } = 1;
 
     /// <summary>Seconds with beats back before no-heart-sounds clears.</summary>
     public double NoHeartSoundsClearDelaySeconds { get; set; } = 3;
@@ -127,8 +153,33 @@ public sealed class AlertProfile
         BradycardiaClearBpm = 75,
     };
 
+    /// <summary>
+    /// Neonate (birth–27 days): bradycardia &lt; 90, tachycardia &gt; 180 bpm — outside the 1st–99th centiles of
+    /// Fleming et al., Lancet 2011 for the first month (see docs/ALERTS.md).
+    /// </summary>
+    public static AlertProfile CreateNeonate() => Paediatric("neonate", 90, 180);
+
+    /// <summary>Infant (28 days–1 year): bradycardia &lt; 90, tachycardia &gt; 180 bpm.</summary>
+    public static AlertProfile CreateInfant() => Paediatric("infant", 90, 180);
+
+    /// <summary>Child (1–11 years): bradycardia &lt; 60, tachycardia &gt; 160 bpm.</summary>
+    public static AlertProfile CreateChild() => Paediatric("child", 60, 160);
+
+    /// <summary>Adolescent (12–18 years): bradycardia &lt; 50, tachycardia &gt; 120 bpm (the adult limits).</summary>
+    public static AlertProfile CreateAdolescent() => Paediatric("adolescent", 50, 120);
+
     /// <summary>A copy, so a shared default can be customised per device without affecting others.</summary>
     public AlertProfile Clone() => (AlertProfile)MemberwiseClone();
+
+    // Age-group profiles differ from adult only in the rate limits; hysteresis stays 5 bpm.
+    private static AlertProfile Paediatric(string name, double bradyRaise, double tachyRaise) => new()
+    {
+        Name = name,
+        TachycardiaRaiseBpm = tachyRaise,
+        TachycardiaClearBpm = tachyRaise - 5,
+        BradycardiaRaiseBpm = bradyRaise,
+        BradycardiaClearBpm = bradyRaise + 5,
+    };
 
     /// <summary>Every problem with this profile, as full sentences naming the setting; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
@@ -144,6 +195,10 @@ public sealed class AlertProfile
         Range(errors, nameof(BradycardiaRaiseBpm), BradycardiaRaiseBpm, 10, 300);
         Range(errors, nameof(BradycardiaClearBpm), BradycardiaClearBpm, 10, 300);
         Range(errors, nameof(RateUpdateDeltaBpm), RateUpdateDeltaBpm, 0.1, 100);
+        Range(errors, nameof(RateMinBeats), RateMinBeats, 0, 100);
+        Range(errors, nameof(RateMaxIrregularity), RateMaxIrregularity, 0, 5);
+        Range(errors, nameof(BradycardiaMinSystoleSeconds), BradycardiaMinSystoleSeconds, 0, 1);
+        Range(errors, nameof(NoHeartSoundsGapSeconds), NoHeartSoundsGapSeconds, 0.5, 60);
         Range(errors, nameof(IrregularityRaise), IrregularityRaise, 0, 5);
         Range(errors, nameof(IrregularityClear), IrregularityClear, 0, 5);
         foreach ((string name, double value) in new[]

@@ -15,8 +15,12 @@ namespace HeartStream.Pipeline.Live;
 /// missed or extra S1 (a segmentation slip, common in noisy audio) doubles or halves one interval: with the mean it
 /// moved the rate by 10–20 % and raised false bradycardia and irregular-rhythm alerts on normal recordings; a rhythm that
 /// is irregular throughout (atrial fibrillation) still spreads the bulk of the intervals and is still caught.</para>
+/// <para>Heard beats (opt-in, <c>heardBeatGate</c>): when no decoded sound was heard for 4 s (<see cref="HeardBeatDetector"/>: its peak must stand out
+/// from the noise like the earlier S1s did), the vitals report 0 beats, no rate and quality = level alone, so the alert
+/// engine's no-heart-sounds condition (0 beats at a usable level) holds within 4 s instead of after the window.</para>
 /// <para>Signal quality = level × (0.4 coverage + 0.3 pairing + 0.3 regularity): level rises from 0 at the silence
-/// threshold (<see cref="SignalCheck.SilentPeakDbfs"/>) to 1 at 40 dB above it (window peak); coverage is the share of the
+/// threshold (<see cref="SignalCheck.SilentPeakDbfs"/>) to 1 at 40 dB above it (peak of the last 3 s of the window, so a
+/// sensor going quiet shows within seconds); coverage is the share of the
 /// window spanned by plausible S1-S1 intervals (the segmenter found a rhythm throughout); pairing is the share of those
 /// intervals holding exactly one S2 (the segmenter's confidence in the S1/S2 order); regularity is 1 / (1 + (CV/0.3)²),
 /// so an irregular rhythm lowers quality only gently.</para>
@@ -28,7 +32,17 @@ public sealed class VitalsTracker
     private const int LevelRingSeconds = 128;
     private const int MaxIntervals = 256;
 
+    // The level term looks at the last few seconds only, so a sensor that goes quiet (detached) reads as poor
+    // quality within seconds instead of keeping the window's old peak for its whole length; 3 s still holds two
+    // beats at 40 bpm.
+    private const double LevelSeconds = 3;
+
+    // No heard S1 for this long (more than two beats at 30 bpm, the asystole criterion of ECG monitors) and the
+    // window's older beats no longer describe the present: the vitals report no beats and no rate.
+    private const double NoHeardBeatSeconds = 4;
+
     private readonly HeartSound[] _sounds;
+    private readonly HeardBeatDetector? _heard;
     private readonly float[] _peakPerSecond = new float[LevelRingSeconds];
     private readonly int _sampleRate;
     private readonly double _interval;
@@ -38,7 +52,16 @@ public sealed class VitalsTracker
     private long _samples;
     private long _nextTick = 1;
 
-    public VitalsTracker(int sampleRate, double intervalSeconds, double windowSeconds)
+    /// <param name="sampleRate">Audio rate of the device.</param>
+    /// <param name="intervalSeconds">Vitals every this many seconds.</param>
+    /// <param name="windowSeconds">Trailing window of the vitals.</param>
+    /// <param name="heardBeatGate">
+    /// Report no beats, no rate and quality = level when no decoded sound was heard for 4 s
+    /// (<see cref="HeardBeatDetector"/>). Off by default: with the baseline segmenter it lets no-heart-sounds fire
+    /// (spliced onset: raised 5.6 stream-seconds later) but also raises it falsely on 9 normal CirCor recordings
+    /// (2.2/h, mostly where the segmenter halves the rate); docs/ALERTS.md has the figures.
+    /// </param>
+    public VitalsTracker(int sampleRate, double intervalSeconds, double windowSeconds, bool heardBeatGate = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
         if (!(intervalSeconds > 0) || !(windowSeconds >= intervalSeconds) || windowSeconds > LevelRingSeconds / 2)
@@ -47,6 +70,7 @@ public sealed class VitalsTracker
         }
 
         _sampleRate = sampleRate;
+        _heard = heardBeatGate ? new HeardBeatDetector(sampleRate) : null;
         _interval = intervalSeconds;
         _window = windowSeconds;
         _sounds = new HeartSound[(int)Math.Ceiling(windowSeconds * 2 * 240 / 60) + 8];
@@ -58,6 +82,7 @@ public sealed class VitalsTracker
     /// <summary>Records the level of the next analysed samples.</summary>
     public void AddAudio(ReadOnlySpan<float> audio)
     {
+        _heard?.AddAudio(audio);
         int i = 0;
         while (i < audio.Length)
         {
@@ -81,6 +106,7 @@ public sealed class VitalsTracker
     /// <summary>Records a final sound (in order of emission).</summary>
     public void AddSound(HeartSound sound)
     {
+        _heard?.AddSound(sound);
         _sounds[_soundHead] = sound;
         _soundHead = (_soundHead + 1) % _sounds.Length;
         _soundCount = Math.Min(_soundCount + 1, _sounds.Length);
@@ -171,6 +197,18 @@ public sealed class VitalsTracker
             irregularity = null;
         }
 
+        double lastHeard = _heard is null ? time : double.IsNaN(_heard.LastHeard) ? 0 : _heard.LastHeard;
+        if (time - lastHeard >= NoHeardBeatSeconds)
+        {
+            // No heart sound heard lately: no beats and no rate now; quality is the signal level alone (a steady
+            // signal at a usable level in which no heart sound stands out, or silence at 0).
+            heartRateBpm = null;
+            irregularity = null;
+            beats = 0;
+            quality = Level(time);
+            return;
+        }
+
         double span = Math.Min(_window, time);
         double coverage = intervals == 0 ? 0 : Math.Min(1.0, sum / span);
         double pairing = intervals == 0 ? 0 : (double)paired / intervals;
@@ -188,7 +226,7 @@ public sealed class VitalsTracker
     private double Level(double time)
     {
         long last = Math.Max(0, (long)Math.Ceiling(time) - 1);
-        long first = Math.Max(0, (long)Math.Floor(time - _window));
+        long first = Math.Max(0, (long)Math.Floor(time - Math.Min(_window, LevelSeconds)));
         first = Math.Max(first, last - (LevelRingSeconds / 2));
         float peak = 0;
         for (long s = first; s <= last; s++)

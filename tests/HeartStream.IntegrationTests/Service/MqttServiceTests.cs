@@ -99,6 +99,77 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(service.Sink.AlertsPublished, service.Sink.AlertsAcked);
     }
 
+    /// <summary>
+    /// The high-priority path end to end: a real recording (samples/circor/46532_AV, a normal child) whose heart
+    /// sounds stop at a SPLICE (the rest is its own diastolic noise, <see cref="NoHeartSoundsSplice"/>), published at
+    /// real-time pace through mosquitto into the service (child profile). Measured, not asserted: wall time from the
+    /// splice onset to each alert received after it (no-heart-sounds, or what else the operator gets). Asserted: no
+    /// no-heart-sounds alarm before the heart sounds stop, and a raised one is high priority at QoS 1.
+    /// </summary>
+    [Fact]
+    public async Task Simulator_SplicedNoHeartSounds_NoHighAlarmBeforeOnsetAndLatencyReported()
+    {
+        (string _, float[] recording, int rate) = ServiceHarness.Device("x", Path.Combine(RepoPaths.Samples, "circor", "46532_AV.wav"));
+        (float[] spliced, double onset) = NoHeartSoundsSplice.Build(recording, rate, Path.Combine(RepoPaths.Samples, "circor", "46532_AV.tsv"), 20);
+        MosquittoClient subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "nhs-sub", "heartstream/v1/#"));
+        var inbox = new MessageCollector(subscriber);
+        var received = new Dictionary<string, long>(StringComparer.Ordinal);
+        subscriber.MessageReceived += (_, m) =>
+        {
+            if (m.Topic.EndsWith("/alerts", StringComparison.Ordinal))
+            {
+                lock (received)
+                {
+                    received.TryAdd(Encoding(m), Stopwatch.GetTimestamp());
+                }
+            }
+        };
+        await subscriber.SubscribeAsync("heartstream/v1/#", 1);
+        var alertOptions = new Pipeline.Alerts.AlertOptions { DefaultProfile = "child" };
+        MqttPipelineService service = Own(await MqttPipelineService.StartAsync(
+            ServiceHarness.ServiceOptions(_broker), "it-nhs", alertOptions, new LivePipelineOptions(), ServiceHarness.Analyzers()));
+        MosquittoClient gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "nhs-gw", "-"));
+        var simulator = new GatewaySimulator(gateway, [("sim-0001", spliced, rate)], loop: false);
+        long started = Stopwatch.GetTimestamp();
+        Task simulating = simulator.RunAsync();
+
+        // Until the stream reached 15 s past the onset, or the high-priority alert arrived.
+        IReadOnlyList<MqttMessageEventArgs> got = await WaitAsync(inbox, m => m.Any(x => IsAlert(x, "sim-0001", "no-heart-sounds", "raised"))
+            || m.Any(x => x.Topic == MqttTopics.Vitals("sim-0001") && ServiceHarness.Json(x).GetProperty("stream_time_seconds").GetDouble() >= onset + 15), "no-heart-sounds, or 15 s of stream after the splice onset");
+        got = inbox.Messages;
+        var raised = got.Where(x => x.Topic == MqttTopics.Alerts("sim-0001")).Select(x => (Message: x, Json: ServiceHarness.Json(x)))
+            .Where(a => a.Json.GetProperty("state").GetString() == "raised").ToList();
+        Assert.DoesNotContain(raised, a => a.Json.GetProperty("type").GetString() == "no-heart-sounds" && a.Json.GetProperty("onset_seconds").GetDouble() < onset);
+        foreach ((MqttMessageEventArgs message, JsonElement json) in raised.Where(a => a.Json.GetProperty("type").GetString() == "no-heart-sounds"))
+        {
+            Assert.Equal("high", json.GetProperty("priority").GetString());
+            Assert.Equal(1, message.Qos);
+        }
+
+        string? nhs = null;
+        foreach ((MqttMessageEventArgs message, JsonElement json) in raised)
+        {
+            long at;
+            lock (received)
+            {
+                at = received[Encoding(message)];
+            }
+
+            double receivedAfterStart = Stopwatch.GetElapsedTime(started, at).TotalSeconds;
+            string type = json.GetProperty("type").GetString()!;
+            nhs ??= type == "no-heart-sounds" ? type : null;
+            output.WriteLine(FormattableString.Invariant($"ALERT-LATENCY {type} ({json.GetProperty("priority").GetString()}): splice onset {onset:0.000} s, condition onset {json.GetProperty("onset_seconds").GetDouble():0.000} s, raised {json.GetProperty("raised_seconds").GetDouble():0.000} s (stream), received {receivedAfterStart:0.000} s after the simulator started: splice→received {receivedAfterStart - onset:0.000} s"));
+        }
+
+        if (nhs is null)
+        {
+            output.WriteLine(FormattableString.Invariant($"ALERT-LATENCY no-heart-sounds NOT RAISED within 15 s of the splice onset {onset:0.000} s"));
+        }
+
+        await simulating.WaitAsync(Guard);
+        await service.StopAsync();
+    }
+
     [Fact]
     public async Task LiveClassification_RecordingStreamed_SubscriberReceivesRetainedClassificationWithModelVersion()
     {

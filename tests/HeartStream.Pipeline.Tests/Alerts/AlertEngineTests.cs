@@ -187,9 +187,17 @@ public sealed class AlertEngineTests
     [InlineData("paediatric", 140, false, 65, true)]
     [InlineData("adult", 125, true, 45, true)]
     [InlineData("paediatric", 165, true, 45, true)]
+    // Age groups (synthetic vitals): a 3-month infant at 150 bpm or a 10-year-old at 65 bpm is normal; an adolescent
+    // at 150 bpm or an infant at 85 bpm is not (limits from Fleming et al. 2011 centiles, docs/ALERTS.md).
+    [InlineData("infant", 150, false, 85, true)]
+    [InlineData("neonate", 175, false, 85, true)]
+    [InlineData("child", 150, false, 65, false)]
+    [InlineData("child", 165, true, 55, true)]
+    [InlineData("adolescent", 150, true, 55, false)]
     public void Process_ProfileThresholds_AppliedPerProfile(string profile, double fastRate, bool tachy, double slowRate, bool brady)
     {
-        AlertProfile p = profile == "adult" ? AlertProfile.CreateAdult() : AlertProfile.CreatePaediatric();
+        AlertProfile p = new AlertOptions { DefaultProfile = profile }.Resolve("any");
+        Assert.Equal(profile, p.Name);
         var fast = new AlertScenario(p);
         fast.VitalsEverySecond(0, 30, _ => fastRate);
         Assert.Equal(tachy, fast.Of(AlertType.Tachycardia).Count > 0);
@@ -217,10 +225,11 @@ public sealed class AlertEngineTests
     [Fact]
     public void Process_NoBeatsAtUsableSignal_NoHeartSoundsHighPriorityAfterDelay()
     {
+        // Synthetic vitals only (no beat events): the condition is the empty vitals window; 1 s onset delay.
         var s = new AlertScenario();
-        s.VitalsEverySecond(0, 10, _ => 70).VitalsEverySecond(10, 15, _ => null, quality: 0.6, beats: 0);
+        s.VitalsEverySecond(0, 10, _ => 70).VitalsEverySecond(10, 11, _ => null, quality: 0.6, beats: 0);
         Assert.Empty(s.Of(AlertType.NoHeartSounds));
-        s.VitalsEverySecond(15, 16, _ => null, quality: 0.6, beats: 0);
+        s.VitalsEverySecond(11, 16, _ => null, quality: 0.6, beats: 0);
         AlertEvent raised = Assert.Single(s.Of(AlertType.NoHeartSounds));
         Assert.Equal(AlertPriority.High, raised.Priority);
         Assert.Equal(AlertCategory.Physiological, raised.Category);

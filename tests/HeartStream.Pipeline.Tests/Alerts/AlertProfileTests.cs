@@ -9,6 +9,10 @@ public sealed class AlertProfileTests
     {
         Assert.Empty(AlertProfile.CreateAdult().Validate());
         Assert.Empty(AlertProfile.CreatePaediatric().Validate());
+        Assert.Empty(AlertProfile.CreateNeonate().Validate());
+        Assert.Empty(AlertProfile.CreateInfant().Validate());
+        Assert.Empty(AlertProfile.CreateChild().Validate());
+        Assert.Empty(AlertProfile.CreateAdolescent().Validate());
     }
 
     [Fact]

@@ -75,6 +75,48 @@ public sealed class VitalsTrackerTests
         Assert.Equal(0.0, quality);
     }
 
+    [Theory]
+    [InlineData(true, 0)]
+    [InlineData(false, 12)]
+    public void TryNext_SoundsStopButDecoderGoesOn_GateReportsNoBeatsAtSignalLevel(bool gate, int expectedBeats)
+    {
+        // Synthetic audio: seeded noise at 0.01 with 60 Hz bursts of 0.5 at every S1 and S2 for the first 12 s, noise
+        // only after; the "decoder" keeps placing S1/S2 every 0.8 s throughout (as the HSMM does in noise).
+        var rng = new Random(7);
+        var audio = new float[20 * Rate];
+        for (int i = 0; i < audio.Length; i++)
+        {
+            audio[i] = 0.01f * (float)((rng.NextDouble() * 2) - 1);
+        }
+
+        var tracker = new VitalsTracker(Rate, 1.0, 10.0, heardBeatGate: gate);
+        tracker.AddAudio(audio.AsSpan(0, 0));
+        var sounds = new List<HeartSound>();
+        for (double t = 0.05; t + 0.4 < 20; t += 0.8)
+        {
+            sounds.Add(new HeartSound(SoundType.S1, t - 0.05, t + 0.05));
+            sounds.Add(new HeartSound(SoundType.S2, t + 0.25, t + 0.35));
+        }
+
+        foreach (HeartSound sound in sounds.Where(x => x.EndSeconds < 12))
+        {
+            for (int i = (int)(sound.StartSeconds * Rate); i < (int)(sound.EndSeconds * Rate); i++)
+            {
+                audio[i] += 0.5f * MathF.Sin(2 * MathF.PI * 60 * i / Rate);
+            }
+        }
+
+        tracker.AddAudio(audio);
+        sounds.ForEach(tracker.AddSound);
+        Advance(tracker, 19);
+
+        Assert.True(tracker.TryNext(1e9, out double time, out double? bpm, out _, out double quality, out int beats));
+        Assert.Equal(20.0, time);
+        Assert.Equal(expectedBeats, beats); // S1 centres 10.45 .. 19.25 s in the window 10 .. 20 s, without the gate
+        Assert.Equal(gate, bpm is null);
+        Assert.True(quality > 0.5, $"quality {quality}: the noise is at a usable level (about -40 dBFS)");
+    }
+
     [Fact]
     public void TryNext_NotFinalYet_Waits()
     {

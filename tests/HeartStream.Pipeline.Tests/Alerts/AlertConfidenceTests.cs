@@ -1,0 +1,125 @@
+using HeartStream.Pipeline.Alerts;
+using HeartStream.Pipeline.Events;
+using HeartStream.Pipeline.Segmentation;
+
+namespace HeartStream.Pipeline.Tests.Alerts;
+
+/// <summary>
+/// The rules that keep rate and no-heart-sounds alerts to what the vitals can support: enough beats, one rate, a
+/// systole long enough for a slow heart, no S1 for the gap. All streams here are SYNTHETIC event streams (hand-made
+/// vitals and beat events at fixed stream times), so each rule is checked in isolation; the real-recording checks are
+/// in <see cref="RealRecordingAlertTests"/>.
+/// </summary>
+public sealed class AlertConfidenceTests
+{
+    [Theory]
+    [InlineData(3, false)]
+    [InlineData(4, true)]
+    public void Process_FastRateWithFewBeats_RaisedOnlyWithEnoughBeats(int beats, bool raised)
+    {
+        var s = new AlertScenario();
+        s.VitalsEverySecond(0, 30, _ => 140, beats: beats);
+        Assert.Equal(raised, s.Of(AlertType.Tachycardia, AlertState.Raised).Count == 1);
+    }
+
+    [Fact]
+    public void Process_FastRateWithIrregularIntervals_NoTachycardiaButIrregularRhythm()
+    {
+        var s = new AlertScenario();
+        s.VitalsEverySecond(0, 30, _ => 140, irregularity: 0.40, beats: 20);
+        Assert.Empty(s.Of(AlertType.Tachycardia));
+        Assert.Single(s.Of(AlertType.IrregularRhythm, AlertState.Raised));
+    }
+
+    [Fact]
+    public void Process_ActiveTachycardiaThenIrregular_NeitherClearsNorUpdates()
+    {
+        var s = new AlertScenario();
+        s.VitalsEverySecond(0, 12, _ => 140, beats: 20);
+        Assert.Single(s.Of(AlertType.Tachycardia, AlertState.Raised));
+        s.VitalsEverySecond(12, 60, _ => 80, irregularity: 0.5, beats: 20);
+        Assert.Empty(s.Of(AlertType.Tachycardia, AlertState.Cleared));
+    }
+
+    [Theory]
+    [InlineData(0.20, false)] // a child's systole with an S1 every 1.5 s: beats were skipped (rate halving)
+    [InlineData(0.35, true)]  // a slow heart's long systole: real bradycardia
+    public void Process_SlowRateWithBeatEvents_BradycardiaOnlyWithPlausibleSystole(double systole, bool raised)
+    {
+        var s = new AlertScenario();
+        double next = 0.2;
+        for (int t = 1; t <= 30; t++)
+        {
+            for (; next + systole < t; next += 1.5)
+            {
+                s.Feed(Beat(SoundType.S1, next)).Feed(Beat(SoundType.S2, next + systole));
+            }
+
+            s.Feed(AlertScenario.Vitals(t, 40, beats: 6));
+        }
+
+        Assert.Equal(raised, s.Of(AlertType.Bradycardia, AlertState.Raised).Count == 1);
+    }
+
+    [Fact]
+    public void Process_S1sStopAtGoodQuality_NoHeartSoundsGapPlusDelayAfterLastS1()
+    {
+        // Beats every 0.8 s up to 20 s (last S1 at 19.4 s), then none; the vitals window still holds old S1s.
+        var s = new AlertScenario();
+        FeedBeatsAndVitals(s, lastBeat: 20, until: 30, qualityAfter: 0.7);
+
+        AlertEvent raised = Assert.Single(s.Of(AlertType.NoHeartSounds, AlertState.Raised));
+        Assert.Equal(AlertPriority.High, raised.Priority);
+        Assert.Equal(19.4 + 4, raised.OnsetSeconds, 6);
+        Assert.Equal(25, raised.RaisedSeconds); // first vitals at least 1 s after the onset
+    }
+
+    [Fact]
+    public void Process_S1sStopAndQualityCollapses_NoNoHeartSounds()
+    {
+        // A detached sensor: the sounds stop and the quality falls below the no-heart-sounds floor at once.
+        var s = new AlertScenario();
+        FeedBeatsAndVitals(s, lastBeat: 20, until: 40, qualityAfter: 0.1);
+        Assert.Empty(s.Of(AlertType.NoHeartSounds));
+    }
+
+    [Fact]
+    public void Process_BeatsKeepComing_NoNoHeartSounds()
+    {
+        var s = new AlertScenario();
+        FeedBeatsAndVitals(s, lastBeat: 60, until: 60, qualityAfter: 0.7);
+        Assert.Empty(s.Of(AlertType.NoHeartSounds));
+    }
+
+    [Fact]
+    public void Process_BeatsReturnAfterNoHeartSounds_ClearsAfterClearDelay()
+    {
+        var s = new AlertScenario();
+        FeedBeatsAndVitals(s, lastBeat: 20, until: 30, qualityAfter: 0.7);
+        Assert.Single(s.Of(AlertType.NoHeartSounds, AlertState.Raised));
+        for (int t = 30; t <= 40; t++)
+        {
+            s.Feed(Beat(SoundType.S1, t - 0.5)).Feed(Beat(SoundType.S2, t - 0.2)).Feed(AlertScenario.Vitals(t, 70, beats: 8));
+        }
+
+        Assert.Equal(33, Assert.Single(s.Of(AlertType.NoHeartSounds, AlertState.Cleared)).ClearedSeconds);
+    }
+
+    private static BeatEvent Beat(SoundType type, double centre) =>
+        new(AlertScenario.Device, new HeartSound(type, centre - 0.05, centre + 0.05), 0);
+
+    private static void FeedBeatsAndVitals(AlertScenario s, double lastBeat, int until, double qualityAfter)
+    {
+        double next = 0.2;
+        for (int t = 1; t <= until; t++)
+        {
+            for (; next < Math.Min(t, lastBeat); next += 0.8)
+            {
+                s.Feed(Beat(SoundType.S1, next)).Feed(Beat(SoundType.S2, next + 0.3));
+            }
+
+            bool stopped = t > lastBeat;
+            s.Feed(AlertScenario.Vitals(t, stopped ? null : 75, quality: stopped ? qualityAfter : 0.9, beats: 8));
+        }
+    }
+}
