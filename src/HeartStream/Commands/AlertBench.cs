@@ -22,11 +22,13 @@ internal sealed class AlertBench
     private const double VitalsInterval = 1.0;
     private const double VitalsWindow = 10.0;
     private readonly IDeviceAnalyzerFactory _analyzers;
+    private readonly bool _heardBeatGate;
 
-    public AlertBench(IDeviceAnalyzerFactory analyzers)
+    public AlertBench(IDeviceAnalyzerFactory analyzers, bool heardBeatGate = false)
     {
         ArgumentNullException.ThrowIfNull(analyzers);
         _analyzers = analyzers;
+        _heardBeatGate = heardBeatGate;
     }
 
     /// <summary>Replays every recording (in parallel) and returns the per-recording results in input order.</summary>
@@ -176,7 +178,7 @@ internal sealed class AlertBench
         int chunk = Math.Max(1, rate / 10);
         var pool = new ChunkPool(chunk, 8);
         string device = System.IO.Path.GetFileNameWithoutExtension(recording.Path);
-        var stage = new DeviceAnalysisStage(device, rate, _analyzers.Create(device, rate), pool, VitalsInterval, VitalsWindow);
+        var stage = new DeviceAnalysisStage(device, rate, _analyzers.Create(device, rate), pool, VitalsInterval, VitalsWindow, heardBeatGate: _heardBeatGate);
         var input = Channel.CreateBounded<AudioChunk>(new BoundedChannelOptions(4) { FullMode = BoundedChannelFullMode.Wait });
         var output = Channel.CreateUnbounded<PipelineEvent>();
         Task run = stage.RunAsync(input.Reader, output.Writer);

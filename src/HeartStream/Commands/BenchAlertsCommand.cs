@@ -27,13 +27,22 @@ internal static class BenchAlertsCommand
         var limit = new Option<int>("--limit") { Description = "At most this many recordings per data set (0 = all).", DefaultValueFactory = _ => 0 };
         var profile = new Option<string?>("--profile") { Description = "Use this built-in profile (adult, paediatric, neonate, infant, child, adolescent) for every recording instead of the age-appropriate one." };
         var evidence = new Option<bool>("--evidence") { Description = "Print one EVIDENCE line per raised alert (recording, age, profile, reported vs annotated heart rate, quality)." };
-        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence };
-        Func<IDeviceAnalyzerFactory> make = analyzers ?? (() => new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters)));
-        command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(limit), parse.GetValue(profile), parse.GetValue(evidence), make));
+        var segmenter = new Option<string>("--segmenter") { Description = "Live segmenter under test: neural (the service's default) or baseline.", DefaultValueFactory = _ => LiveAnalyzers.Neural };
+        var gate = new Option<bool>("--heard-beat-gate") { Description = "Vitals count only sounds that stand out of the noise (Pipeline:HeardBeatGate)." };
+        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence, segmenter, gate };
+        command.SetAction(parse =>
+        {
+            string chosen = parse.GetValue(segmenter)!;
+            LiveAnalyzers.Validate(chosen);
+            Func<IDeviceAnalyzerFactory> make = analyzers ?? (() =>
+                (chosen == LiveAnalyzers.Neural ? LiveAnalyzers.TryLoadNeural(null, Console.Error.WriteLine) : null)
+                ?? (IDeviceAnalyzerFactory)new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters)));
+            return Run(parse.GetValue(data)!, parse.GetValue(limit), parse.GetValue(profile), parse.GetValue(evidence), make, parse.GetValue(gate));
+        });
         return command;
     }
 
-    private static int Run(DirectoryInfo data, int limit, string? profileName, bool evidence, Func<IDeviceAnalyzerFactory> analyzers)
+    private static int Run(DirectoryInfo data, int limit, string? profileName, bool evidence, Func<IDeviceAnalyzerFactory> analyzers, bool heardBeatGate)
     {
         if (!data.Exists)
         {
@@ -49,7 +58,18 @@ internal static class BenchAlertsCommand
         }
 
         var wall = Stopwatch.StartNew();
-        IReadOnlyList<AlertBenchResult> results = new AlertBench(analyzers()).Run(recordings, new AlertOptions());
+        IDeviceAnalyzerFactory factory = analyzers();
+        IReadOnlyList<AlertBenchResult> results;
+        try
+        {
+            results = new AlertBench(factory, heardBeatGate).Run(recordings, new AlertOptions());
+        }
+        finally
+        {
+            (factory as IDisposable)?.Dispose();
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"analysis: {(factory is NeuralAnalyzerFactory n ? n.ModelName + " (neural, batched)" : "baseline")}, heard-beat gate {(heardBeatGate ? "on" : "off")}"));
         wall.Stop();
 
         Console.WriteLine("by data set");

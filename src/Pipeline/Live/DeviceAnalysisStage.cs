@@ -44,6 +44,7 @@ public sealed class DeviceAnalysisStage
     /// Window classifiers of this device; attached to the analyzer's frames when it is an
     /// <see cref="INormalizedFrameSource"/> (next to any observer it has), ignored otherwise (<see cref="ClassifiersAttached"/>).
     /// </param>
+    /// <param name="heardBeatGate">Vitals count only sounds that stand out of the audio's own noise (see <see cref="VitalsTracker"/>).</param>
     public DeviceAnalysisStage(
         string deviceId,
         int sampleRate,
@@ -51,7 +52,8 @@ public sealed class DeviceAnalysisStage
         ChunkPool pool,
         double vitalsIntervalSeconds,
         double vitalsWindowSeconds,
-        IReadOnlyList<LiveWindowClassifier>? classifiers = null)
+        IReadOnlyList<LiveWindowClassifier>? classifiers = null,
+        bool heardBeatGate = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(deviceId);
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
@@ -62,7 +64,7 @@ public sealed class DeviceAnalysisStage
         _analyzer = analyzer;
         _asyncAnalyzer = analyzer as IAsyncDeviceAnalyzer;
         _pool = pool;
-        _vitals = new VitalsTracker(sampleRate, vitalsIntervalSeconds, vitalsWindowSeconds);
+        _vitals = new VitalsTracker(sampleRate, vitalsIntervalSeconds, vitalsWindowSeconds, heardBeatGate);
         _classifiers = [];
         if (classifiers is { Count: > 0 } && analyzer is INormalizedFrameSource frames)
         {

@@ -45,6 +45,13 @@ public sealed class LivePipelineOptions
     /// </summary>
     public string Segmenter { get; set; } = "neural";
 
+    /// <summary>
+    /// Vitals count a decoded sound only when the audio around it stands out of the stream's own noise (adaptive
+    /// signal/noise peak thresholds), so a stethoscope on a silent chest reads "no heart sounds" instead of the decoder's
+    /// best-fitting rhythm in the noise. Chosen from `heartstream bench alerts` (docs/ALERTS.md).
+    /// </summary>
+    public bool HeardBeatGate { get; set; }
+
     /// <summary>Problems with these options, each a sentence naming the setting; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {
