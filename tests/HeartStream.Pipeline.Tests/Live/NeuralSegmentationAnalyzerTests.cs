@@ -19,6 +19,10 @@ namespace HeartStream.Pipeline.Tests.Live;
 public sealed class NeuralSegmentationAnalyzerTests : IDisposable
 {
     private static readonly TimeSpan s_hang = TimeSpan.FromSeconds(120);
+    private const double MeasuredShort46532 = 2.0;
+    private const double MeasuredShortA0035 = 2.0;
+    private const double MeasuredAveraged46532 = 2.0;
+    private const double MeasuredAveragedA0035 = 2.0;
 
     private readonly NeuralSegmenter _segmenter;
     private readonly BatchedInferenceStage _stage;
@@ -132,6 +136,80 @@ public sealed class NeuralSegmentationAnalyzerTests : IDisposable
         Assert.Contains("256", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Constructor_WindowOtherThanTheStages_ThrowsNamingBoth()
+    {
+        var options = new NeuralStreamingOptions { WindowFrames = 128 };
+
+        ArgumentException e = Assert.Throws<ArgumentException>(() => new NeuralSegmentationAnalyzer(_stage, _segmenter.Decoder, 4000, options));
+
+        Assert.Contains("WindowFrames is 128", e.Message, StringComparison.Ordinal);
+        Assert.Contains("256", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(-1, 0)]
+    [InlineData(5000, 0)]
+    [InlineData(0, 26)]
+    public void Validate_AveragingOrWindowOutOfRange_ThrowsNamingIt(int window, int averaging)
+    {
+        var options = new NeuralStreamingOptions { WindowFrames = window, AveragingLookaheadFrames = averaging };
+
+        ArgumentException e = Assert.Throws<ArgumentException>(() => options.Validate(256));
+
+        Assert.Contains(window != 0 ? "WindowFrames" : "AveragingLookaheadFrames", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_HopAndLookaheadBeyondShortWindow_ThrowsNamingTheLiveWindow()
+    {
+        var options = new NeuralStreamingOptions { WindowFrames = 64, HopFrames = 50, LookaheadFrames = 25 };
+
+        ArgumentException e = Assert.Throws<ArgumentException>(() => options.Validate(256));
+
+        Assert.Contains("live window of 64 frames", e.Message, StringComparison.Ordinal);
+    }
+
+    // Measured F1 at 60 ms on a 128-frame live window (hop 25, emission look-ahead 25, decoder 0.5 s / 0.25 s, with
+    // and without averaging the windows that gave a frame at least 13 future frames). Margin 0.05.
+    [Theory]
+    [InlineData("circor/46532_AV.wav", -1, MeasuredShort46532)]
+    [InlineData("physionet2016/a0035.wav", -1, MeasuredShortA0035)]
+    [InlineData("circor/46532_AV.wav", 13, MeasuredAveraged46532)]
+    [InlineData("physionet2016/a0035.wav", 13, MeasuredAveragedA0035)]
+    public async Task PushAsync_ShortLiveWindow_AgreesWithOfflineNeuralAnalyser(string sample, int averaging, double measuredF1)
+    {
+        WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, sample));
+        IReadOnlyList<HeartSound> offline = _segmenter.CreateAnalyzer().Analyze(audio).Sounds;
+        var options = NeuralStreamingOptions.Default with { WindowFrames = 128, HopFrames = 25, LookaheadFrames = 25, AveragingLookaheadFrames = averaging };
+        using var stage = new BatchedInferenceStage(_segmenter.CreateBatchModel(owned: false, 128));
+        Task worker = stage.RunAsync();
+
+        List<HeartSound> live = await RunAsync(audio, audio.SampleRate / 10, stage, options);
+        stage.Complete();
+        await worker.WaitAsync(s_hang);
+
+        double f1 = F1(offline, live, 0.06);
+        Assert.True(f1 >= measuredF1 - 0.05, $"F1 live vs offline {f1:0.000} ({live.Count} live, {offline.Count} offline sounds)");
+    }
+
+    [Fact]
+    public async Task PushAsync_AveragingOverTheEmissionLookahead_SameSoundsAsOneWindow()
+    {
+        // Only the emitting window gives a frame its full emission look-ahead, so averaging from that look-ahead on
+        // must reduce to taking that one window; any other window leaking into the mean changes the sounds.
+        WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, "circor", "46532_AV.wav"));
+        var averaged = NeuralStreamingOptions.Default with { AveragingLookaheadFrames = NeuralStreamingOptions.Default.LookaheadFrames };
+
+        List<HeartSound> one = await RunAsync(audio, 977, _stage, NeuralStreamingOptions.Default with { AveragingLookaheadFrames = -1 });
+        List<HeartSound> same = await RunAsync(audio, 977, _stage, averaged);
+        List<HeartSound> wider = await RunAsync(audio, 977, _stage, averaged with { AveragingLookaheadFrames = 0 });
+
+        Assert.True(one.Count > 10, $"only {one.Count} sounds");
+        Assert.Equal(one, same);
+        Assert.NotEqual(one, wider);
+    }
+
     public void Dispose()
     {
         _stage.Complete();
@@ -140,9 +218,11 @@ public sealed class NeuralSegmentationAnalyzerTests : IDisposable
         _segmenter.Dispose();
     }
 
-    private async Task<List<HeartSound>> RunAsync(WavAudio audio, int chunk)
+    private Task<List<HeartSound>> RunAsync(WavAudio audio, int chunk) => RunAsync(audio, chunk, _stage, null);
+
+    private async Task<List<HeartSound>> RunAsync(WavAudio audio, int chunk, BatchedInferenceStage stage, NeuralStreamingOptions? options)
     {
-        var analyzer = new NeuralSegmentationAnalyzer(_stage, _segmenter.Decoder, audio.SampleRate);
+        var analyzer = new NeuralSegmentationAnalyzer(stage, _segmenter.Decoder, audio.SampleRate, options);
         var sounds = new List<HeartSound>();
         for (int first = 0; first < audio.Samples.Length; first += chunk)
         {
