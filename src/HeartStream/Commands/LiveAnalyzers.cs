@@ -60,6 +60,11 @@ internal static class LiveAnalyzers
             neural = neural with { LookaheadFrames = options.NeuralLookaheadFrames };
         }
 
+        if (options?.NeuralAveragingLookaheadFrames is int averaging)
+        {
+            neural = neural with { AveragingLookaheadFrames = averaging };
+        }
+
         try
         {
             var registry = new ModelRegistry(registryRoot ?? DefaultPaths.Models);

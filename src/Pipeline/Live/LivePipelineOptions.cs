@@ -45,6 +45,9 @@ public sealed class LivePipelineOptions
     /// <summary>Neural segmenter: future frames a frame needs in its window before its posteriors are used (-1 = the default).</summary>
     public int NeuralLookaheadFrames { get; set; } = -1;
 
+    /// <summary>Neural segmenter: least future frames of a window averaged into a frame's posteriors (-1 = one window; null = the default).</summary>
+    public int? NeuralAveragingLookaheadFrames { get; set; }
+
     /// <summary>Segmenter parameters JSON; empty = the shipped baseline next to the executable.</summary>
     public string SegmenterParameters { get; set; } = "";
 
@@ -106,6 +109,11 @@ public sealed class LivePipelineOptions
         if (NeuralLookaheadFrames is < -1 or > 4096)
         {
             errors.Add($"{SectionName}:NeuralLookaheadFrames must be -1 (default) .. 4096; got {NeuralLookaheadFrames}.");
+        }
+
+        if (NeuralAveragingLookaheadFrames is < -1 or > 4096)
+        {
+            errors.Add($"{SectionName}:NeuralAveragingLookaheadFrames must be -1 (one window) .. 4096 or unset (default); got {NeuralAveragingLookaheadFrames}.");
         }
 
         if (Segmenter is not ("neural" or "baseline"))

@@ -11,13 +11,15 @@ public sealed record NeuralStreamingOptions
 {
     /// <summary>
     /// The measured defaults (`heartstream bench streaming-agreement --neural`, CirCor test split, 74 recordings, F1 at
-    /// 60 ms): hop 25 frames (one normalisation block, so a window runs as soon as the normaliser releases frames),
-    /// emission look-ahead 25 frames, decoder look-ahead 0.5 s, step 0.25 s: latency bound 2.35 s from a sound's end,
-    /// F1 0.960 against the offline neural analyser and 0.969 against the annotations (offline: 0.980). More look-ahead
-    /// buys little: 50 frames and 2 s / 1 s reach 0.975 vs offline and 0.980 vs annotations at a 5.1 s bound; the rest
-    /// of the gap is the windowed decode and heart-rate choice, not the network.
+    /// 60 ms; docs/PERFORMANCE.md, "Neural live path"): a 128-frame live window (half the training window: half the
+    /// inference per hop), hop 25 frames (one normalisation block, so a window runs as soon as the normaliser releases
+    /// frames), emission look-ahead 25 frames, tent averaging of every window that gave a frame any future context
+    /// (<see cref="AveragingLookaheadFrames"/> 0: the previous window as well as the emitting one), decoder look-ahead
+    /// 0.5 s, step 0.25 s: latency bound 2.34 s from a sound's end, F1 0.958 against the offline neural analyser and 0.969
+    /// against the annotations, as the 256-frame single-window setting (0.960 / 0.969) at 0.54× its inference time. The
+    /// properties' own initial values are the plain ones (the model's window, one window per frame).
     /// </summary>
-    public static NeuralStreamingOptions Default { get; } = new();
+    public static NeuralStreamingOptions Default { get; } = new() { WindowFrames = 128, AveragingLookaheadFrames = 0 };
 
     /// <summary>
     /// Frames per live window; 0 = the window the model was trained on (its manifest). Shorter windows cost
