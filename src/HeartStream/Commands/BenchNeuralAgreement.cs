@@ -17,7 +17,8 @@ namespace HeartStream.Commands;
 /// The neural half of <c>heartstream bench streaming-agreement --neural</c>: the live neural analyzer (shared front end,
 /// windows through a <see cref="BatchedInferenceStage"/>, streaming HSMM) against the offline neural analyser
 /// (<see cref="NeuralSegmenter.CreateAnalyzer"/>) and the annotations, per (hop, emission look-ahead, decoder look-ahead,
-/// step) setting, with the worst-case latency and CPU per device-second (batch of one: the per-device upper bound).
+/// step[, live window]) setting, with the worst-case latency, CPU per device-second (batch of one: the per-device upper
+/// bound) and the part of it spent in ONNX Runtime (wall time of the model runs; what batching divides).
 /// </summary>
 internal static class BenchNeuralAgreement
 {
@@ -61,16 +62,30 @@ internal static class BenchNeuralAgreement
         MatchCounts o = offlineTruth.Total.Both;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"offline neural vs annotations: Se {o.Sensitivity:0.000}  PPV {o.PositivePredictiveValue:0.000}  F1 {o.F1:0.000}"));
-        Console.WriteLine("hop  emit-la  dec-la  step  max latency  F1 vs offline  Se vs annot  PPV vs annot  F1 vs annot  CPU ms per device-s");
+        Console.WriteLine("  W  avg  hop  emit-la  dec-la  step  max latency  F1 vs offline  Se vs annot  PPV vs annot  F1 vs annot  CPU ms per device-s  ORT ms per device-s");
 
-        using var stage = new BatchedInferenceStage(neural.CreateBatchModel(owned: false), new BatchedInferenceOptions { MaxWait = TimeSpan.Zero });
-        Task worker = Task.Run(() => stage.RunAsync());
-        RunDevice(stage, neural.Decoder, audio[0], settings[0], []); // JIT warm-up
+        // One stage per live window length (a stage runs one window length); batch of one, no wait.
+        var stages = new Dictionary<int, (BatchedInferenceStage Stage, Task Worker)>();
+        BatchedInferenceStage StageFor(NeuralStreamingOptions options)
+        {
+            int window = options.ResolveWindowFrames(neural.Manifest.WindowFrames);
+            if (!stages.TryGetValue(window, out (BatchedInferenceStage Stage, Task Worker) entry))
+            {
+                var created = new BatchedInferenceStage(neural.CreateBatchModel(owned: false, window), new BatchedInferenceOptions { MaxWait = TimeSpan.Zero });
+                entry = (created, Task.Run(() => created.RunAsync()));
+                stages.Add(window, entry);
+                RunDevice(created, neural.Decoder, audio[0], options, []); // JIT and ORT warm-up for this shape
+            }
+
+            return entry.Stage;
+        }
+
         foreach (NeuralStreamingOptions options in settings)
         {
+            BatchedInferenceStage stage = StageFor(options);
             var vsOffline = new SegmentationScoreAccumulator();
             var vsTruth = new SegmentationScoreAccumulator();
-            double cpu = 0, maxLatency = 0;
+            double cpu = 0, maxLatency = 0, runBefore = stage.RunSeconds;
             var sounds = new List<HeartSound>(4096);
             for (int i = 0; i < cases.Count; i++)
             {
@@ -84,11 +99,16 @@ internal static class BenchNeuralAgreement
 
             MatchCounts t = vsTruth.Total.Both;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{options.HopFrames,3}  {options.LookaheadFrames,7}  {options.Decoder.LookaheadSeconds,6:0.00}  {options.Decoder.StepSeconds,4:0.00}  {maxLatency,9:0.00} s  {vsOffline.Total.Both.F1,13:0.000}  {t.Sensitivity,11:0.000}  {t.PositivePredictiveValue,12:0.000}  {t.F1,11:0.000}  {cpu * 1000 / audioSeconds,19:0.00}"));
+                $"{stage.WindowFrames,3}  {(options.AveragingLookaheadFrames < 0 ? "-" : options.AveragingLookaheadFrames.ToString(CultureInfo.InvariantCulture)),3}  {options.HopFrames,3}  {options.LookaheadFrames,7}  {options.Decoder.LookaheadSeconds,6:0.00}  {options.Decoder.StepSeconds,4:0.00}  {maxLatency,9:0.00} s  {vsOffline.Total.Both.F1,13:0.000}  {t.Sensitivity,11:0.000}  {t.PositivePredictiveValue,12:0.000}  {t.F1,11:0.000}  {cpu * 1000 / audioSeconds,19:0.00}  {(stage.RunSeconds - runBefore) * 1000 / audioSeconds,19:0.00}"));
         }
 
-        stage.Complete();
-        worker.GetAwaiter().GetResult();
+        foreach ((BatchedInferenceStage stage, Task worker) in stages.Values)
+        {
+            stage.Complete();
+            worker.GetAwaiter().GetResult();
+            stage.Dispose();
+        }
+
         return 0;
     }
 
@@ -117,17 +137,22 @@ internal static class BenchNeuralAgreement
         foreach (string entry in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             string[] parts = entry.Split(':');
-            if (parts.Length != 4
+            int window = 0, averaging = -1;
+            if (parts.Length is < 4 or > 6
                 || !int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int hop)
                 || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int emit)
                 || !double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double lookahead)
-                || !double.TryParse(parts[3], NumberStyles.Float, CultureInfo.InvariantCulture, out double step))
+                || !double.TryParse(parts[3], NumberStyles.Float, CultureInfo.InvariantCulture, out double step)
+                || (parts.Length >= 5 && !int.TryParse(parts[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out window))
+                || (parts.Length == 6 && !int.TryParse(parts[5], NumberStyles.Integer, CultureInfo.InvariantCulture, out averaging)))
             {
-                throw new ArgumentException($"--neural-settings entry '{entry}' is not hop-frames:emission-look-ahead-frames:decoder-look-ahead-s:step-s (e.g. 25:50:0.5:0.25)");
+                throw new ArgumentException($"--neural-settings entry '{entry}' is not hop-frames:emission-look-ahead-frames:decoder-look-ahead-s:step-s[:window-frames[:averaging-look-ahead-frames]] (e.g. 25:50:0.5:0.25 or 50:25:0.5:0.25:128 or 25:50:0.5:0.25:128:25)");
             }
 
             result.Add(new NeuralStreamingOptions
             {
+                WindowFrames = window,
+                AveragingLookaheadFrames = averaging,
                 HopFrames = hop,
                 LookaheadFrames = emit,
                 Decoder = StreamingDecoderOptions.Default with { LookaheadSeconds = lookahead, StepSeconds = step },

@@ -28,7 +28,7 @@ internal static class BenchStreamingAgreement
         var settings = new Option<string>("--settings") { Description = "Comma-separated look-ahead:step pairs in seconds.", DefaultValueFactory = _ => DefaultSettings };
         var tolerance = new Option<double>("--tolerance-ms") { Description = "Matching tolerance in milliseconds.", DefaultValueFactory = _ => 60 };
         var neural = new Option<bool>("--neural") { Description = "Measure the live neural segmenter (batched ONNX) against the offline neural analyser instead of the baseline." };
-        var neuralSettings = new Option<string>("--neural-settings") { Description = "With --neural: comma-separated hop-frames:emission-look-ahead-frames:decoder-look-ahead-s:step-s.", DefaultValueFactory = _ => BenchNeuralAgreement.DefaultSettings };
+        var neuralSettings = new Option<string>("--neural-settings") { Description = "With --neural: comma-separated hop-frames:emission-look-ahead-frames:decoder-look-ahead-s:step-s[:window-frames[:averaging-look-ahead-frames]] (window 0 or absent = the model's; averaging -1 or absent = one window per frame).", DefaultValueFactory = _ => BenchNeuralAgreement.DefaultSettings };
         var command = new Command("streaming-agreement", "Live decoder vs offline analyser and annotations, per look-ahead/step.") { data, split, settings, tolerance, neural, neuralSettings };
         command.SetAction(parse => Run(parse.GetValue(data)!, parse.GetValue(split)!, parse.GetValue(neural) ? parse.GetValue(neuralSettings)! : parse.GetValue(settings)!, parse.GetValue(tolerance), parse.GetValue(neural)));
         return command;

@@ -24,12 +24,21 @@ internal static class BenchStreams
         var speed = new Option<double>("--speed") { Description = "Replay speed of every device (1 = real time).", DefaultValueFactory = _ => 1 };
         var lookahead = new Option<double>("--lookahead") { Description = "Streaming decoder look-ahead in seconds (0 = default).", DefaultValueFactory = _ => 0 };
         var step = new Option<double>("--step") { Description = "Streaming decoder step in seconds (0 = default).", DefaultValueFactory = _ => 0 };
+        var window = new Option<int>("--neural-window") { Description = "Neural live window in frames (0 = default).", DefaultValueFactory = _ => 0 };
+        var hop = new Option<int>("--neural-hop") { Description = "Neural hop in frames (0 = default).", DefaultValueFactory = _ => 0 };
+        var emission = new Option<int>("--neural-lookahead") { Description = "Neural emission look-ahead in frames (-1 = default).", DefaultValueFactory = _ => -1 };
+        var averaging = new Option<int?>("--neural-averaging") { Description = "Neural: least future frames of a window averaged into a frame (-1 = one window; unset = default)." };
         var segmenter = new Option<string>("--segmenter") { Description = "Live segmenter: neural (batched ONNX) or baseline.", DefaultValueFactory = _ => LiveAnalyzers.Neural };
         segmenter.AcceptOnlyFromAmong(LiveAnalyzers.Neural, LiveAnalyzers.Baseline);
-        var command = new Command("streams", "Measure the live pipeline with many simulated devices.") { count, seconds, data, speed, lookahead, step, segmenter };
+        var command = new Command("streams", "Measure the live pipeline with many simulated devices.") { count, seconds, data, speed, lookahead, step, segmenter, window, hop, emission, averaging };
         command.SetAction((parse, ct) => RunAsync(
             parse.GetValue(count), parse.GetValue(seconds), parse.GetValue(data), parse.GetValue(speed),
-            new LivePipelineOptions { DecoderLookaheadSeconds = parse.GetValue(lookahead), DecoderStepSeconds = parse.GetValue(step), Segmenter = parse.GetValue(segmenter)! }));
+            new LivePipelineOptions
+            {
+                DecoderLookaheadSeconds = parse.GetValue(lookahead), DecoderStepSeconds = parse.GetValue(step), Segmenter = parse.GetValue(segmenter)!,
+                NeuralWindowFrames = parse.GetValue(window), NeuralHopFrames = parse.GetValue(hop), NeuralLookaheadFrames = parse.GetValue(emission),
+                NeuralAveragingLookaheadFrames = parse.GetValue(averaging),
+            }));
         return command;
     }
 
@@ -69,6 +78,7 @@ internal static class BenchStreams
         await WarmUpAsync(analyzers, files[0]).ConfigureAwait(false);
         long runsBefore = neural?.Stage.Runs ?? 0;
         long windowsBefore = neural?.Stage.Windows ?? 0;
+        double runSecondsBefore = neural?.Stage.RunSeconds ?? 0;
 
         var latency = new LatencySink();
         GC.Collect();
@@ -123,8 +133,8 @@ internal static class BenchStreams
             NeuralStreamingOptions n = neural.Options;
             long runs = neural.Stage.Runs - runsBefore;
             long windows = neural.Stage.Windows - windowsBefore;
-            Console.WriteLine($"segmenter           {neural.ModelName} (neural, batched ONNX): hop {n.HopFrames} frames, emission look-ahead {n.LookaheadFrames} frames, decoder look-ahead {n.Decoder.LookaheadSeconds:0.##} s, step {n.Decoder.StepSeconds:0.##} s; bound from a sound's end {neural.MaxLatencySeconds(2000):0.00} s at 2 kHz, {neural.MaxLatencySeconds(4000):0.00} s at 4 kHz");
-            Console.WriteLine($"inference           {runs} runs, {windows} windows, {(runs == 0 ? 0 : (double)windows / runs):0.0} windows per batch on average (max {neural.Stage.Options.MaxBatchWindows}, wait {neural.Stage.Options.MaxWait.TotalMilliseconds:0.#} ms)");
+            Console.WriteLine($"segmenter           {neural.ModelName} (neural, batched ONNX): window {neural.Stage.WindowFrames} frames, averaging {n.AveragingLookaheadFrames}, hop {n.HopFrames} frames, emission look-ahead {n.LookaheadFrames} frames, decoder look-ahead {n.Decoder.LookaheadSeconds:0.##} s, step {n.Decoder.StepSeconds:0.##} s; bound from a sound's end {neural.MaxLatencySeconds(2000):0.00} s at 2 kHz, {neural.MaxLatencySeconds(4000):0.00} s at 4 kHz");
+            Console.WriteLine($"inference           {runs} runs, {windows} windows, {(runs == 0 ? 0 : (double)windows / runs):0.0} windows per batch on average (max {neural.Stage.Options.MaxBatchWindows}, wait {neural.Stage.Options.MaxWait.TotalMilliseconds:0.#} ms); model runs {(neural.Stage.RunSeconds - runSecondsBefore) / Math.Max(1e-9, wall.Elapsed.TotalSeconds):0.00} of wall time, {(neural.Stage.RunSeconds - runSecondsBefore) * 1000 / Math.Max(1e-9, analysedAtEnd):0.00} ms per device-s");
         }
         else
         {

@@ -28,7 +28,8 @@ internal static class LiveAnalyzers
 
     /// <summary>
     /// The neural factory, or null (after one line to <paramref name="log"/> saying why) when the model cannot serve.
-    /// Decoder look-ahead and step from <paramref name="options"/> replace the neural defaults when set.
+    /// Decoder look-ahead and step, and the neural window, hop and emission look-ahead from <paramref name="options"/>
+    /// replace the neural defaults when set.
     /// </summary>
     public static NeuralAnalyzerFactory? TryLoadNeural(LivePipelineOptions? options, Action<string> log, string? registryRoot = null)
     {
@@ -42,6 +43,26 @@ internal static class LiveAnalyzers
         if (options is not null && options.DecoderStepSeconds > 0)
         {
             neural = neural with { Decoder = neural.Decoder with { StepSeconds = options.DecoderStepSeconds } };
+        }
+
+        if (options is not null && options.NeuralWindowFrames > 0)
+        {
+            neural = neural with { WindowFrames = options.NeuralWindowFrames };
+        }
+
+        if (options is not null && options.NeuralHopFrames > 0)
+        {
+            neural = neural with { HopFrames = options.NeuralHopFrames };
+        }
+
+        if (options is not null && options.NeuralLookaheadFrames >= 0)
+        {
+            neural = neural with { LookaheadFrames = options.NeuralLookaheadFrames };
+        }
+
+        if (options?.NeuralAveragingLookaheadFrames is int averaging)
+        {
+            neural = neural with { AveragingLookaheadFrames = averaging };
         }
 
         try

@@ -36,6 +36,18 @@ public sealed class LivePipelineOptions
     /// <summary>Seconds of new audio between two streaming decodes (0 = the decoder's default). Latency grows by up to one step.</summary>
     public double DecoderStepSeconds { get; set; }
 
+    /// <summary>Neural segmenter: frames per live window (0 = the default of <c>NeuralStreamingOptions</c>).</summary>
+    public int NeuralWindowFrames { get; set; }
+
+    /// <summary>Neural segmenter: new frames between windows (0 = the default).</summary>
+    public int NeuralHopFrames { get; set; }
+
+    /// <summary>Neural segmenter: future frames a frame needs in its window before its posteriors are used (-1 = the default).</summary>
+    public int NeuralLookaheadFrames { get; set; } = -1;
+
+    /// <summary>Neural segmenter: least future frames of a window averaged into a frame's posteriors (-1 = one window; null = the default).</summary>
+    public int? NeuralAveragingLookaheadFrames { get; set; }
+
     /// <summary>Segmenter parameters JSON; empty = the shipped baseline next to the executable.</summary>
     public string SegmenterParameters { get; set; } = "";
 
@@ -89,6 +101,26 @@ public sealed class LivePipelineOptions
         if (!(DecoderStepSeconds >= 0 && DecoderStepSeconds <= 5))
         {
             errors.Add($"{SectionName}:DecoderStepSeconds must be 0 (default) .. 5; got {DecoderStepSeconds}.");
+        }
+
+        if (NeuralWindowFrames is < 0 or > 4096)
+        {
+            errors.Add($"{SectionName}:NeuralWindowFrames must be 0 (default) .. 4096; got {NeuralWindowFrames}.");
+        }
+
+        if (NeuralHopFrames is < 0 or > 4096)
+        {
+            errors.Add($"{SectionName}:NeuralHopFrames must be 0 (default) .. 4096; got {NeuralHopFrames}.");
+        }
+
+        if (NeuralLookaheadFrames is < -1 or > 4096)
+        {
+            errors.Add($"{SectionName}:NeuralLookaheadFrames must be -1 (default) .. 4096; got {NeuralLookaheadFrames}.");
+        }
+
+        if (NeuralAveragingLookaheadFrames is < -1 or > 4096)
+        {
+            errors.Add($"{SectionName}:NeuralAveragingLookaheadFrames must be -1 (one window) .. 4096 or unset (default); got {NeuralAveragingLookaheadFrames}.");
         }
 
         if (Segmenter is not ("neural" or "baseline"))

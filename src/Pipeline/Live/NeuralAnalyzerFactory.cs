@@ -41,7 +41,7 @@ public sealed class NeuralAnalyzerFactory : IDeviceAnalyzerFactory, IDisposable
         _settings = settings ?? FeatureSettings.Default;
         _decoder = segmenter.Decoder;
         _modelName = segmenter.DisplayName;
-        _stage = new BatchedInferenceStage(segmenter.CreateBatchModel(owned: true), batching, depthLabel: "inference");
+        _stage = new BatchedInferenceStage(segmenter.CreateBatchModel(owned: true, Options.ResolveWindowFrames(segmenter.Manifest.WindowFrames)), batching, depthLabel: "inference");
         _worker = Task.Run(() => _stage.RunAsync(_abort.Token));
         HeartStreamMetrics.SetModelInfo(segmenter.Manifest.Name, segmenter.Manifest.Version, segmenter.ExecutionProvider);
     }
@@ -98,7 +98,7 @@ public sealed class NeuralAnalyzerFactory : IDeviceAnalyzerFactory, IDisposable
     {
         ArgumentNullException.ThrowIfNull(segmenter);
         Options.Validate(segmenter.Manifest.WindowFrames);
-        _stage.Swap(segmenter.CreateBatchModel(owned: true));
+        _stage.Swap(segmenter.CreateBatchModel(owned: true, Options.ResolveWindowFrames(segmenter.Manifest.WindowFrames)));
         Volatile.Write(ref _decoder, segmenter.Decoder);
         Volatile.Write(ref _modelName, segmenter.DisplayName);
     }

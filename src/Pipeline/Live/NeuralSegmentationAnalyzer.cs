@@ -9,7 +9,8 @@ namespace HeartStream.Pipeline.Live;
 /// <summary>
 /// The live analyzer of one device over a neural segmenter served by a shared <see cref="BatchedInferenceStage"/>:
 /// the shared <see cref="StreamingFrontEnd"/> (resample, features, live normaliser, silence guard); every
-/// <see cref="NeuralStreamingOptions.HopFrames"/> frames the last window of frames goes to the batcher; frames that
+/// <see cref="NeuralStreamingOptions.HopFrames"/> frames the last window of frames (the stage's window length,
+/// <see cref="NeuralStreamingOptions.WindowFrames"/>) goes to the batcher; frames that
 /// then have <see cref="NeuralStreamingOptions.LookaheadFrames"/> of future context take their posteriors from that
 /// window and, with the homomorphic envelope, go to a <see cref="StreamingHsmmDecoder"/> built from the model's decoder
 /// parameters.
@@ -39,6 +40,9 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
     private readonly float[] _ring;        // normalised frames, frame-major, slot = frame % _ringFrames
     private readonly float[] _posteriors;  // frames handed to the decoder, frame-major
     private readonly float[] _envelope;
+    private readonly int _averaging;       // -1: one window per frame; else min future frames of an averaged window
+    private readonly float[] _sum;         // averaging: weighted posterior sums, slot = frame % _ringFrames, state-minor
+    private readonly float[] _weight;      // averaging: weight sums per slot
     private float[] _syncAudio = [];
     private long _frames;                  // frames released by the front end
     private long _nextEnd;                 // end (exclusive) of the next window
@@ -58,6 +62,12 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         settings ??= FeatureSettings.Default;
         options ??= NeuralStreamingOptions.Default;
         options.Validate(stage.WindowFrames, settings.FrameRate);
+        if (options.ResolveWindowFrames(stage.WindowFrames) != stage.WindowFrames)
+        {
+            throw new ArgumentException(
+                $"{nameof(NeuralStreamingOptions.WindowFrames)} is {options.WindowFrames} but the inference stage runs windows of {stage.WindowFrames} frames; build the stage with the options' window", nameof(options));
+        }
+
         if (stage.InputChannels != settings.Channels || stage.OutputChannels != S)
         {
             throw new InvalidDataException(
@@ -85,6 +95,9 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         _posteriors = new float[(_hop + _lookahead + 1) * S];
         _envelope = new float[_hop + _lookahead + 1];
         _nextEnd = _hop;
+        _averaging = options.AveragingLookaheadFrames;
+        _sum = _averaging < 0 ? [] : new float[_ringFrames * S];
+        _weight = _averaging < 0 ? [] : new float[_ringFrames];
     }
 
     public NeuralStreamingOptions Options { get; }
@@ -203,7 +216,8 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask RunWindowAsync(long end, long until, List<HeartSound> finalized, CancellationToken cancellationToken)
     {
-        if (until <= _emitted)
+        long contributes = _averaging < 0 ? until : end - _averaging; // frames before this take part in this window
+        if (Math.Max(until, contributes) <= _emitted)
         {
             return; // the first hops of a stream: no frame has enough look-ahead yet
         }
@@ -245,20 +259,62 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         float[] output = _request.Output;
         int w = _window;
         long first = end - w;
+        if (_averaging >= 0)
+        {
+            Accumulate(first, Math.Max(_emitted, first), end - _averaging);
+        }
+
         int count = (int)(until - _emitted);
         for (int i = 0; i < count; i++)
         {
             long f = _emitted + i;
             int p = (int)(f - first);
-            for (int s = 0; s < S; s++)
+            int slot = (int)(f % _ringFrames);
+            float weight = _averaging < 0 ? 0 : _weight[slot];
+            if (weight > 0)
             {
-                _posteriors[(i * S) + s] = output[(s * w) + p];
+                for (int s = 0; s < S; s++)
+                {
+                    _posteriors[(i * S) + s] = _sum[(slot * S) + s] / weight;
+                    _sum[(slot * S) + s] = 0;
+                }
+
+                _weight[slot] = 0;
+            }
+            else
+            {
+                for (int s = 0; s < S; s++)
+                {
+                    _posteriors[(i * S) + s] = output[(s * w) + p];
+                }
             }
 
-            _envelope[i] = _ring[((int)(f % _ringFrames) * _channels) + (int)FeatureChannel.Homomorphic];
+            _envelope[i] = _ring[(slot * _channels) + (int)FeatureChannel.Homomorphic];
         }
 
-        _emitted = until;
-        _decoder.Push(_posteriors.AsSpan(0, count * S), _envelope.AsSpan(0, count), finalized);
+        if (count > 0)
+        {
+            _emitted = until;
+            _decoder.Push(_posteriors.AsSpan(0, count * S), _envelope.AsSpan(0, count), finalized);
+        }
+    }
+
+    /// <summary>Adds the window starting at <paramref name="first"/>, tent-weighted, to the sums of frames <paramref name="from"/> .. <paramref name="to"/> − 1.</summary>
+    private void Accumulate(long first, long from, long to)
+    {
+        float[] output = _request.Output;
+        int w = _window;
+        for (long f = from; f < to; f++)
+        {
+            int p = (int)(f - first);
+            float weight = Math.Min(p + 1, w - p);
+            int slot = (int)(f % _ringFrames);
+            for (int s = 0; s < S; s++)
+            {
+                _sum[(slot * S) + s] += weight * output[(s * w) + p];
+            }
+
+            _weight[slot] += weight;
+        }
     }
 }

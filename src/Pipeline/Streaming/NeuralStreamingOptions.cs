@@ -1,8 +1,8 @@
 namespace HeartStream.Pipeline.Streaming;
 
 /// <summary>
-/// How the live neural segmenter windows its features: every <see cref="HopFrames"/> new frames the last WindowFrames
-/// (the model's window) go to the batched model, and frames that then have <see cref="LookaheadFrames"/> frames of
+/// How the live neural segmenter windows its features: every <see cref="HopFrames"/> new frames the last
+/// <see cref="WindowFrames"/> (by default the model's training window; the ONNX time axis is dynamic) go to the batched model, and frames that then have <see cref="LookaheadFrames"/> frames of
 /// future context inside that window take their posteriors from it. A non-causal network needs some future to place a
 /// sound's edges; more look-ahead agrees better with the offline pass but adds directly to the beat latency, as do the
 /// decoder's look-ahead and step.
@@ -11,13 +11,25 @@ public sealed record NeuralStreamingOptions
 {
     /// <summary>
     /// The measured defaults (`heartstream bench streaming-agreement --neural`, CirCor test split, 74 recordings, F1 at
-    /// 60 ms): hop 25 frames (one normalisation block, so a window runs as soon as the normaliser releases frames),
-    /// emission look-ahead 25 frames, decoder look-ahead 0.5 s, step 0.25 s: latency bound 2.35 s from a sound's end,
-    /// F1 0.960 against the offline neural analyser and 0.969 against the annotations (offline: 0.980). More look-ahead
-    /// buys little: 50 frames and 2 s / 1 s reach 0.975 vs offline and 0.980 vs annotations at a 5.1 s bound; the rest
-    /// of the gap is the windowed decode and heart-rate choice, not the network.
+    /// 60 ms; docs/PERFORMANCE.md, "Neural live path"): a 128-frame live window (half the training window: half the
+    /// inference per hop), hop 25 frames (one normalisation block, so a window runs as soon as the normaliser releases
+    /// frames), emission look-ahead 25 frames, tent averaging of every window that gave a frame any future context
+    /// (<see cref="AveragingLookaheadFrames"/> 0: the previous window as well as the emitting one), decoder look-ahead
+    /// 0.5 s, step 0.25 s: latency bound 2.34 s from a sound's end, F1 0.958 against the offline neural analyser and 0.969
+    /// against the annotations, as the 256-frame single-window setting (0.960 / 0.969) at 0.54× its inference time. The
+    /// properties' own initial values are the plain ones (the model's window, one window per frame).
     /// </summary>
-    public static NeuralStreamingOptions Default { get; } = new();
+    public static NeuralStreamingOptions Default { get; } = new() { WindowFrames = 128, AveragingLookaheadFrames = 0 };
+
+    /// <summary>
+    /// Frames per live window; 0 = the window the model was trained on (its manifest). Shorter windows cost
+    /// proportionally less inference per hop; the frames near a window's end see the same future either way, only less
+    /// of the past.
+    /// </summary>
+    public int WindowFrames { get; init; }
+
+    /// <summary>Longest live window accepted (about 82 s at 50 frames/s).</summary>
+    public const int MaxWindowFrames = 4096;
 
     /// <summary>New frames between windows.</summary>
     public int HopFrames { get; init; } = 25;
@@ -25,12 +37,32 @@ public sealed record NeuralStreamingOptions
     /// <summary>Future frames a frame must have inside its window before its posteriors are used.</summary>
     public int LookaheadFrames { get; init; } = 25;
 
+    /// <summary>
+    /// -1 (the default): a frame takes its posteriors from the one window where it first has <see cref="LookaheadFrames"/>
+    /// of future context. 0 .. <see cref="LookaheadFrames"/>: a frame takes the tent-weighted mean (weight = distance to
+    /// the nearer window edge, as the offline pass does) of every window that gave it at least this many future frames,
+    /// up to that same window; nothing waits longer, it only reuses windows that already ran.
+    /// </summary>
+    public int AveragingLookaheadFrames { get; init; } = -1;
+
     /// <summary>Decoder window, step and look-ahead.</summary>
     public StreamingDecoderOptions Decoder { get; init; } = StreamingDecoderOptions.Default with { LookaheadSeconds = 0.5, StepSeconds = 0.25 };
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that does not fit a window of <paramref name="windowFrames"/>.</summary>
-    public void Validate(int windowFrames, double frameRate = AnalysisRate.FrameRate)
+    /// <summary>The live window length: <see cref="WindowFrames"/>, or <paramref name="modelWindowFrames"/> when that is 0.</summary>
+    public int ResolveWindowFrames(int modelWindowFrames) => WindowFrames == 0 ? modelWindowFrames : WindowFrames;
+
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the first option that does not fit; <paramref name="modelWindowFrames"/>
+    /// is the model's training window, used when <see cref="WindowFrames"/> is 0.
+    /// </summary>
+    public void Validate(int modelWindowFrames, double frameRate = AnalysisRate.FrameRate)
     {
+        if (WindowFrames is < 0 or > MaxWindowFrames)
+        {
+            throw new ArgumentException($"{nameof(WindowFrames)} must be 0 (the model's window) or 1..{MaxWindowFrames}, got {WindowFrames}");
+        }
+
+        int windowFrames = ResolveWindowFrames(modelWindowFrames);
         if (HopFrames < 1)
         {
             throw new ArgumentException($"{nameof(HopFrames)} must be at least 1, got {HopFrames}");
@@ -43,7 +75,12 @@ public sealed record NeuralStreamingOptions
 
         if (HopFrames + LookaheadFrames > windowFrames)
         {
-            throw new ArgumentException($"{nameof(HopFrames)} + {nameof(LookaheadFrames)} ({HopFrames} + {LookaheadFrames}) must fit in the model's window of {windowFrames} frames");
+            throw new ArgumentException($"{nameof(HopFrames)} + {nameof(LookaheadFrames)} ({HopFrames} + {LookaheadFrames}) must fit in the live window of {windowFrames} frames");
+        }
+
+        if (AveragingLookaheadFrames < -1 || AveragingLookaheadFrames > LookaheadFrames)
+        {
+            throw new ArgumentException($"{nameof(AveragingLookaheadFrames)} must be -1 (one window) or 0..{nameof(LookaheadFrames)} ({LookaheadFrames}), got {AveragingLookaheadFrames}");
         }
 
         ArgumentNullException.ThrowIfNull(Decoder, nameof(Decoder));

@@ -37,6 +37,7 @@ public sealed class BatchedInferenceStage : IDisposable
     private long _fired;            // batch number whose deadline timer fired
     private long _runs;
     private long _windows;
+    private long _runTicks;
     private int _disposed;
 
     /// <param name="model">The model; the stage owns it from now on (disposed when swapped out or with the stage).</param>
@@ -81,6 +82,9 @@ public sealed class BatchedInferenceStage : IDisposable
 
     /// <summary>Windows answered (or failed) so far.</summary>
     public long Windows => Interlocked.Read(ref _windows);
+
+    /// <summary>Seconds spent inside model runs so far (wall time of the worker's runs: the inference cost).</summary>
+    public double RunSeconds => (double)Interlocked.Read(ref _runTicks) / Stopwatch.Frequency;
 
     /// <summary>Mean windows per run so far (0 before the first).</summary>
     public double AverageBatchWindows => Runs == 0 ? 0 : (double)Windows / Runs;
@@ -275,7 +279,9 @@ public sealed class BatchedInferenceStage : IDisposable
             failure = new InvalidOperationException($"inference with model '{model.Name}' failed for a batch of {count} windows: {e.Message}", e);
         }
 
-        HeartStreamMetrics.RecordInference(count, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        long ticks = Stopwatch.GetTimestamp() - started;
+        HeartStreamMetrics.RecordInference(count, (double)ticks / Stopwatch.Frequency);
+        Interlocked.Add(ref _runTicks, ticks);
         Interlocked.Increment(ref _runs);
         Interlocked.Add(ref _windows, count);
         for (int b = 0; b < count; b++)

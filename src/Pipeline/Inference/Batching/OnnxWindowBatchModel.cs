@@ -2,8 +2,9 @@ namespace HeartStream.Pipeline.Inference.Batching;
 
 /// <summary>
 /// A segmenter's ONNX session as an <see cref="IWindowBatchModel"/>: input "features" [batch, C, time], output
-/// "posteriors" [batch, 4, time], the time axis fixed to the window length the model was trained on. Shapes are checked
-/// here, once, so a wrong model fails at load with a message and not inside a batch. Allocation-free per run.
+/// "posteriors" [batch, 4, time], every window <see cref="WindowFrames"/> long: the model's training window or, since the
+/// time axis is dynamic, a shorter live window (cheaper per hop). Shapes are checked here, once, so a wrong model or a
+/// window its fixed time axis cannot take fails at load with a message and not inside a batch. Allocation-free per run.
 /// </summary>
 public sealed class OnnxWindowBatchModel : IWindowBatchModel, IDisposable
 {
@@ -31,6 +32,12 @@ public sealed class OnnxWindowBatchModel : IWindowBatchModel, IDisposable
         {
             throw new InvalidDataException(
                 $"segmenter model must map [batch, C, time] to [batch, S, time]; it has input [{string.Join(", ", input.Dimensions)}] and output [{string.Join(", ", output.Dimensions)}]");
+        }
+
+        if ((input.Dimensions[2] > 0 && input.Dimensions[2] != windowFrames) || (output.Dimensions[2] > 0 && output.Dimensions[2] != windowFrames))
+        {
+            throw new InvalidDataException(
+                $"segmenter model has a fixed time axis (input [{string.Join(", ", input.Dimensions)}], output [{string.Join(", ", output.Dimensions)}]) and cannot run windows of {windowFrames} frames");
         }
 
         _session = session;

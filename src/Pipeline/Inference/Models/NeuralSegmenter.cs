@@ -76,8 +76,10 @@ public sealed class NeuralSegmenter : IDisposable
     /// The shared session as a fixed-window batch model for a <see cref="Batching.BatchedInferenceStage"/>; when
     /// <paramref name="owned"/>, disposing that model disposes this segmenter (the stage then owns it).
     /// </summary>
-    public Batching.OnnxWindowBatchModel CreateBatchModel(bool owned) =>
-        new(_session, Manifest.WindowFrames, owned ? this : null, DisplayName);
+    /// <param name="owned">Whether disposing the batch model disposes this segmenter.</param>
+    /// <param name="windowFrames">Frames per window; 0 = the training window of the manifest (the time axis is dynamic).</param>
+    public Batching.OnnxWindowBatchModel CreateBatchModel(bool owned, int windowFrames = 0) =>
+        new(_session, windowFrames == 0 ? Manifest.WindowFrames : windowFrames, owned ? this : null, DisplayName);
 
     /// <summary>A new analyzer using this model (one per worker).</summary>
     public RecordingAnalyzer CreateAnalyzer(FeatureSettings? settings = null) => new(Decoder, CreateEmissionModel(), settings);

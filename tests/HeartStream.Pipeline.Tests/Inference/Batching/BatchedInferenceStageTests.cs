@@ -99,6 +99,34 @@ public sealed class BatchedInferenceStageTests
     }
 
     [Fact]
+    public async Task RunAsync_ShorterLiveWindow_RunsThatLengthAndGivesPosteriorsPerFrame()
+    {
+        RegisteredModel registered = new ModelRegistry(RepoPaths.Models).Resolve("segmenter-tcn", FeatureSettings.Default.Hash());
+        using NeuralSegmenter segmenter = NeuralSegmenter.Load(registered);
+        using var stage = new BatchedInferenceStage(segmenter.CreateBatchModel(owned: false, windowFrames: 100));
+        Task worker = stage.RunAsync();
+        InferenceRequest request = stage.CreateRequest();
+        var random = new Random(3);
+        for (int i = 0; i < request.Input.Length; i++)
+        {
+            request.Input[i] = (float)((random.NextDouble() * 4) - 2);
+        }
+
+        await request.SubmitAsync().AsTask().WaitAsync(s_hang);
+        stage.Complete();
+        await worker.WaitAsync(s_hang);
+
+        Assert.Equal(100, stage.WindowFrames);
+        Assert.Equal(4 * 100, request.Output.Length);
+        Assert.True(stage.RunSeconds > 0, "no model run time was recorded");
+        for (int t = 0; t < 100; t++)
+        {
+            float sum = request.Output[t] + request.Output[100 + t] + request.Output[200 + t] + request.Output[300 + t];
+            Assert.True(Math.Abs(sum - 1) < 1e-4, $"frame {t}: posteriors sum to {sum}");
+        }
+    }
+
+    [Fact]
     public async Task Complete_WindowsQueued_DrainsThemBeforeReturning()
     {
         using var gate = new SemaphoreSlim(0);
