@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace HeartStream.Pipeline.Segmentation;
 
@@ -17,8 +20,13 @@ namespace HeartStream.Pipeline.Segmentation;
 /// </para>
 /// <para>
 /// Work is log-domain and O(T x sum over states of (Max - Min + 1)); segment emission sums come from per-state prefix
-/// sums so each candidate duration costs one add. All buffers are allocated once for <c>maxFrames</c>, so
-/// <see cref="Decode(ReadOnlySpan{float}, HeartRateEstimate, Span{HeartState})"/> allocates nothing. Not thread-safe.
+/// sums so each candidate duration costs one add. The forward pass keeps only the best score per (state, end frame),
+/// a branch-free SIMD max over the duration support (the reversed duration table and the entry scores are padded with
+/// -inf / spare slots so whole vectors can be read); which duration won is recomputed, with the scalar first-best rule,
+/// only for the few segments on the backtracked path. Sums and maxima are exact, so the states and the score are
+/// bit-identical to a scalar arg-max pass (the test project keeps one as a reference). All buffers are allocated once
+/// for <c>maxFrames</c>, so <see cref="Decode(ReadOnlySpan{float}, HeartRateEstimate, Span{HeartState})"/> allocates
+/// nothing. Not thread-safe.
 /// </para>
 /// </remarks>
 public sealed class HsmmDecoder
@@ -28,6 +36,9 @@ public sealed class HsmmDecoder
     /// <summary>Emission probabilities are floored here before the log so a zero never makes a path impossible.</summary>
     private const float EmissionFloor = 1e-30f;
 
+    /// <summary>Spare slots after each padded row: the widest vector read (8 doubles) past the last real value.</summary>
+    private const int Pad = 8;
+
     private static readonly double s_logInitial = Math.Log(0.25);
 
     private readonly DurationParameters _durationParameters;
@@ -35,15 +46,18 @@ public sealed class HsmmDecoder
     private readonly int _maxFrames;
     private readonly int _stride;
     private readonly int _maxDuration;
+    private readonly int _reversedStride;
 
-    // State-major [state * _stride + t], t = 0..T (prefix-sum convention: index t = "before frame t").
+    // State-major [state * _stride + t], t = 0..T (prefix-sum convention: index t = "before frame t"); _entry has Pad
+    // spare slots at the end because the SIMD max reads whole vectors (the matching duration slots are -inf).
     private readonly double[] _cumulative;
     private readonly double[] _entry;
-    private readonly int[] _duration;
 
     // [state * (_maxDuration + 1) + d]
     private readonly double[] _logDuration;
     private readonly double[] _logCensored;
+
+    // [state * _reversedStride + i] = log p(Max - i) for i = 0..Max - Min, then -inf up to the row's end (>= Pad slots).
     private readonly double[] _logDurationReversed;
     private readonly float[] _logEmission;
     private readonly StateDuration[] _durations = new StateDuration[States];
@@ -65,12 +79,12 @@ public sealed class HsmmDecoder
         _maxFrames = maxFrames;
         _stride = maxFrames + 1;
         _maxDuration = (int)Math.Ceiling(DurationParameters.MaxStateSeconds * frameRate);
+        _reversedStride = _maxDuration + 1 + Pad;
         _cumulative = new double[States * _stride];
-        _entry = new double[States * _stride];
-        _duration = new int[States * _stride];
+        _entry = new double[(States * _stride) + Pad];
         _logDuration = new double[States * (_maxDuration + 1)];
         _logCensored = new double[States * (_maxDuration + 1)];
-        _logDurationReversed = new double[States * (_maxDuration + 1)];
+        _logDurationReversed = new double[States * _reversedStride];
         _logEmission = new float[maxFrames * States];
     }
 
@@ -127,9 +141,11 @@ public sealed class HsmmDecoder
 
         double[] cumulative = _cumulative;
         double[] entry = _entry;
-        int[] duration = _duration;
         int stride = _stride;
         int durStride = _maxDuration + 1;
+        int revStride = _reversedStride;
+        ref double entryRef = ref MemoryMarshal.GetArrayDataReference(entry);
+        ref double reversedRef = ref MemoryMarshal.GetArrayDataReference(_logDurationReversed);
 
         // entry[j, s] = best score of frames [0, s) ending with the predecessor of j, minus C_j(s); -inf at s = 0
         // because a segment starting at frame 0 is handled as start-censored instead.
@@ -144,43 +160,24 @@ public sealed class HsmmDecoder
             {
                 StateDuration sd = _durations[j];
                 int baseJ = j * stride;
-                int baseD = j * durStride;
-                double best = double.NegativeInfinity;
-                int bestD = 0;
-                if (t <= sd.Max)
-                {
-                    best = s_logInitial + _logCensored[baseD + t];
-                    bestD = t;
-                }
-
+                double best = t <= sd.Max ? s_logInitial + _logCensored[(j * durStride) + t] : double.NegativeInfinity;
                 int dHi = Math.Min(sd.Max, t - 1);
                 int count = dHi - sd.Min + 1;
                 if (count > 0)
                 {
-                    // Segment starts s = t - dHi .. t - Min, walked forwards against the reversed duration table
-                    // (reversed[i] = log p(Max - i)), so both spans index alike and bounds checks vanish.
-                    int sLo = t - dHi;
-                    ReadOnlySpan<double> en = entry.AsSpan(baseJ + sLo, count);
-                    ReadOnlySpan<double> rv = _logDurationReversed.AsSpan(baseD + sd.Max - dHi, count);
-                    int bestI = -1;
-                    for (int i = 0; i < en.Length && i < rv.Length; i++)
+                    // Segment starts s = t - dHi .. t - Min against the reversed duration table (reversed[i] =
+                    // log p(Max - i)), so both runs index alike; lanes past count read -inf durations.
+                    double inner = MaxOfSums(
+                        ref Unsafe.Add(ref entryRef, baseJ + t - dHi),
+                        ref Unsafe.Add(ref reversedRef, (j * revStride) + sd.Max - dHi),
+                        count);
+                    if (inner > best)
                     {
-                        double v = en[i] + rv[i];
-                        if (v > best)
-                        {
-                            best = v;
-                            bestI = i;
-                        }
-                    }
-
-                    if (bestI >= 0)
-                    {
-                        bestD = t - (sLo + bestI);
+                        best = inner;
                     }
                 }
 
                 // Store the full segment score for state j ending at t in the slot of the successor's entry.
-                duration[baseJ + t] = bestD;
                 int next = (j + 1) & 3;
                 entry[(next * stride) + t] = best + cumulative[baseJ + t] - cumulative[(next * stride) + t];
             }
@@ -239,10 +236,91 @@ public sealed class HsmmDecoder
 
             end = begin;
             state = (state + 3) & 3;
-            begin = end - duration[(state * stride) + end];
+            begin = end - BestDuration(state, end);
         }
 
         return total;
+    }
+
+    /// <summary>
+    /// max over i &lt; <paramref name="count"/> of en[i] + rv[i], reading whole vectors: the caller guarantees readable
+    /// slots up to <see cref="Pad"/> past count, with rv = -inf there and en never +inf or NaN, so extra lanes lose.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double MaxOfSums(ref double en, ref double rv, int count)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<double> acc = Vector256.LoadUnsafe(ref en) + Vector256.LoadUnsafe(ref rv);
+            for (int i = Vector256<double>.Count; i < count; i += Vector256<double>.Count)
+            {
+                acc = Vector256.Max(acc, Vector256.LoadUnsafe(ref en, (nuint)i) + Vector256.LoadUnsafe(ref rv, (nuint)i));
+            }
+
+            Vector128<double> half = Vector128.Max(acc.GetLower(), acc.GetUpper());
+            return Math.Max(half.GetElement(0), half.GetElement(1));
+        }
+
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<double> acc = Vector128.LoadUnsafe(ref en) + Vector128.LoadUnsafe(ref rv);
+            for (int i = Vector128<double>.Count; i < count; i += Vector128<double>.Count)
+            {
+                acc = Vector128.Max(acc, Vector128.LoadUnsafe(ref en, (nuint)i) + Vector128.LoadUnsafe(ref rv, (nuint)i));
+            }
+
+            return Math.Max(acc.GetElement(0), acc.GetElement(1));
+        }
+
+        double best = double.NegativeInfinity;
+        for (int i = 0; i < count; i++)
+        {
+            double v = Unsafe.Add(ref en, i) + Unsafe.Add(ref rv, i);
+            if (v > best)
+            {
+                best = v;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// The duration of the best segment of state <paramref name="j"/> ending at frame <paramref name="t"/> (1 &lt;= t &lt; T),
+    /// from the entry scores the forward pass left: the start-censored reading first, then segment starts in time
+    /// order, each replacing the best only when strictly better, which is the forward pass's own order of values.
+    /// </summary>
+    private int BestDuration(int j, int t)
+    {
+        StateDuration sd = _durations[j];
+        double best = double.NegativeInfinity;
+        int bestD = 0;
+        if (t <= sd.Max)
+        {
+            best = s_logInitial + _logCensored[(j * (_maxDuration + 1)) + t];
+            bestD = t;
+        }
+
+        int dHi = Math.Min(sd.Max, t - 1);
+        int sLo = t - dHi;
+        ReadOnlySpan<double> en = _entry.AsSpan((j * _stride) + sLo, Math.Max(0, dHi - sd.Min + 1));
+        ReadOnlySpan<double> rv = _logDurationReversed.AsSpan((j * _reversedStride) + sd.Max - dHi, en.Length);
+        for (int i = 0; i < en.Length; i++)
+        {
+            double v = en[i] + rv[i];
+            if (v > best)
+            {
+                best = v;
+                bestD = t - (sLo + i);
+            }
+        }
+
+        if (bestD <= 0)
+        {
+            throw new InvalidOperationException($"no segment of state {(HeartState)j} ends at frame {t} on the best path (decoder bug)");
+        }
+
+        return bestD;
     }
 
     private void BuildPrefixSums(ReadOnlySpan<float> emissions, int frames)
@@ -324,7 +402,8 @@ public sealed class HsmmDecoder
                 lp[d] -= logNorm;
             }
 
-            Span<double> reversed = _logDurationReversed.AsSpan(j * durStride, durStride);
+            Span<double> reversed = _logDurationReversed.AsSpan(j * _reversedStride, _reversedStride);
+            reversed.Fill(double.NegativeInfinity);
             for (int i = 0; i <= sd.Max - sd.Min; i++)
             {
                 reversed[i] = lp[sd.Max - i];
