@@ -3,6 +3,7 @@ using HeartStream.Pipeline.Analysis;
 using HeartStream.Pipeline.Features;
 using HeartStream.Pipeline.Segmentation;
 using HeartStream.Pipeline.Streaming;
+using HeartStream.Pipeline.Tests.Segmentation;
 
 namespace HeartStream.Benchmarks;
 
@@ -10,9 +11,13 @@ namespace HeartStream.Benchmarks;
 /// Where the live decoder's time goes: the HSMM kernel alone (one fixed-rate pass over 10 s of emission likelihoods),
 /// the heart-rate choice over the streaming decoder's 30 s rate window (autocorrelations plus candidate HSMM passes),
 /// and the whole <see cref="StreamingHsmmDecoder"/> over about a minute of frames (the sample recording twice, logistic
-/// posteriors, pushed in 0.1 s chunks as the live session does).
+/// posteriors, pushed in 0.1 s chunks as the live session does). The kernel's baseline is the scalar decoder it
+/// replaced (tests/.../ReferenceHsmmDecoder.cs, linked in), so one run gives the before/after ratio. Min and median are
+/// shown because the development machine is shared and the mean drifts with its load.
 /// </summary>
 [MemoryDiagnoser]
+[MinColumn]
+[MedianColumn]
 public class DecoderCostBenchmarks
 {
     private const int KernelFrames = 500;
@@ -25,6 +30,7 @@ public class DecoderCostBenchmarks
     private readonly List<HeartSound> _sounds = new(256);
     private SegmenterParameters _baseline = null!;
     private HsmmDecoder _decoder = null!;
+    private ReferenceHsmmDecoder _reference = null!;
     private SpringerSegmenter _segmenter = null!;
     private HeartRateEstimator _estimator = null!;
     private StreamingHsmmDecoder _streaming = null!;
@@ -57,6 +63,7 @@ public class DecoderCostBenchmarks
         _scratch = new float[frames * 4];
         _states = new HeartState[frames];
         _decoder = new HsmmDecoder(KernelFrames);
+        _reference = new ReferenceHsmmDecoder(KernelFrames);
         _segmenter = new SpringerSegmenter(RateFrames);
         _estimator = new HeartRateEstimator(RateFrames);
         _streaming = new StreamingHsmmDecoder(_baseline);
@@ -64,6 +71,9 @@ public class DecoderCostBenchmarks
 
     /// <summary>Frames the streaming benchmark pushes (about 58 s).</summary>
     public int StreamFrames => _envelope.Length;
+
+    [Benchmark(Baseline = true, Description = "HSMM kernel before (scalar reference), 500 frames")]
+    public double KernelReference() => _reference.Decode(_likelihoods, new HeartRateEstimate(80, 0.3, 1), _states.AsSpan(0, KernelFrames));
 
     [Benchmark(Description = "HSMM kernel, one fixed heart rate, 500 frames")]
     public double Kernel() => _decoder.Decode(_likelihoods, new HeartRateEstimate(80, 0.3, 1), _states.AsSpan(0, KernelFrames));
