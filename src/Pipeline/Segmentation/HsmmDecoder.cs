@@ -61,6 +61,7 @@ public sealed class HsmmDecoder
     private readonly double[] _logDurationReversed;
     private readonly float[] _logEmission;
     private readonly StateDuration[] _durations = new StateDuration[States];
+    private int _preparedFrames; // frames whose prefix sums _cumulative holds (0: none)
 
     /// <param name="maxFrames">Longest emission sequence (frames) this instance decodes.</param>
     /// <param name="durations">Duration model; Springer's defaults when null.</param>
@@ -135,9 +136,42 @@ public sealed class HsmmDecoder
             throw new ArgumentException($"states has length {states.Length}, expected one per frame ({frames})", nameof(states));
         }
 
+        _preparedFrames = 0;
+        BuildPrefixSums(emissionLikelihoods, frames);
+        _preparedFrames = frames;
+        return DecodePrepared(frames, heartRate, durations, states);
+    }
+
+    /// <summary>
+    /// Decodes the emissions of the last successful <see cref="Decode(ReadOnlySpan{float}, HeartRateEstimate, DurationParameters, Span{HeartState})"/>
+    /// again under another heart rate, skipping their validation, logarithms and prefix sums: what choosing among
+    /// heart-rate candidates needs. Same states and score as calling Decode with the same emissions.
+    /// </summary>
+    public double DecodeAgain(HeartRateEstimate heartRate, DurationParameters durations, Span<HeartState> states)
+    {
+        ArgumentNullException.ThrowIfNull(durations);
+        if (_preparedFrames == 0)
+        {
+            throw new InvalidOperationException("DecodeAgain needs a successful Decode call before it (no emissions are prepared)");
+        }
+
+        if (!ReferenceEquals(durations, _durationParameters))
+        {
+            durations.Validate();
+        }
+
+        if (states.Length != _preparedFrames)
+        {
+            throw new ArgumentException($"states has length {states.Length}, expected one per frame of the last decode ({_preparedFrames})", nameof(states));
+        }
+
+        return DecodePrepared(_preparedFrames, heartRate, durations, states);
+    }
+
+    private double DecodePrepared(int frames, HeartRateEstimate heartRate, DurationParameters durations, Span<HeartState> states)
+    {
         durations.ComputeFrames(heartRate, _frameRate, _durations);
         BuildDurationTables();
-        BuildPrefixSums(emissionLikelihoods, frames);
 
         double[] cumulative = _cumulative;
         double[] entry = _entry;

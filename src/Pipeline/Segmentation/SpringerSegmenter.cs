@@ -165,7 +165,9 @@ public sealed class SpringerSegmenter
         Span<HeartState> kept = _bestStates.AsSpan(0, frames);
         for (int i = 0; i < count; i++)
         {
-            double score = _decoder.Decode(posteriors, candidates[i], parameters.Durations, states[..frames]);
+            double score = i == 0
+                ? _decoder.Decode(posteriors, candidates[i], parameters.Durations, states[..frames])
+                : _decoder.DecodeAgain(candidates[i], parameters.Durations, states[..frames]);
             lastWon = score > best;
             if (lastWon)
             {

@@ -39,6 +39,14 @@ public sealed record StreamingDecoderOptions
     public double HeartRateIntervalSeconds { get; init; } = 10.0;
 
     /// <summary>
+    /// While the heart-rate window is still filling, the rate is re-chosen once the frames seen have grown by this
+    /// fraction since the last choice (0 = at every step). Early choices rest on few cycles, so they are worth
+    /// revisiting, but a choice over n frames costs O(n) and re-choosing every step makes the first
+    /// <see cref="HeartRateHistorySeconds"/> of a stream cost several times the steady state.
+    /// </summary>
+    public double HeartRateFillingGrowth { get; init; }
+
+    /// <summary>
     /// Frames the heart rate is chosen over, in seconds (the window ending at the newest frame). Longer than the decode
     /// window because the rate needs many cycles to be told from its double or half, while a sound's placement needs
     /// only a few; the offline analyser chooses it over the whole recording.
@@ -64,6 +72,11 @@ public sealed record StreamingDecoderOptions
         if (!(HeartRateIntervalSeconds > 0) || !double.IsFinite(HeartRateIntervalSeconds))
         {
             throw new ArgumentException($"{nameof(HeartRateIntervalSeconds)} must be a positive number of seconds, got {HeartRateIntervalSeconds}");
+        }
+
+        if (!(HeartRateFillingGrowth >= 0 && HeartRateFillingGrowth <= 10))
+        {
+            throw new ArgumentException($"{nameof(HeartRateFillingGrowth)} must lie in 0..10 (a fraction of the frames seen), got {HeartRateFillingGrowth}");
         }
 
         if (!(HeartRateHistorySeconds >= 1) || !(HeartRateHistorySeconds <= 120))

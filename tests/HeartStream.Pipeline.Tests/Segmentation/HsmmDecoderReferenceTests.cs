@@ -81,6 +81,36 @@ public sealed class HsmmDecoderReferenceTests
         }
     }
 
+    [Fact]
+    public void DecodeAgain_OtherRates_MatchesReferenceDecodeExactly()
+    {
+        float[] likelihoods = RealLikelihoods(AnalysisSamples.All[0]);
+        int frames = likelihoods.Length / 4;
+        var fast = new HsmmDecoder(frames);
+        var reference = new ReferenceHsmmDecoder(frames);
+        var again = new HeartState[frames];
+        var expected = new HeartState[frames];
+        fast.Decode(likelihoods, new HeartRateEstimate(80, 0.3, 1), new HeartState[frames]);
+        foreach (double bpm in s_rates)
+        {
+            var hr = new HeartRateEstimate(bpm, Math.Min(0.35, 18.0 / bpm), 1);
+            double score = fast.DecodeAgain(hr, fast.Durations, again);
+            double expectedScore = reference.Decode(likelihoods, hr, expected);
+            Assert.Equal(expected, again);
+            Assert.Equal(BitConverter.DoubleToInt64Bits(expectedScore), BitConverter.DoubleToInt64Bits(score));
+        }
+    }
+
+    [Fact]
+    public void DecodeAgain_BeforeAnyDecodeOrWrongLength_Throws()
+    {
+        var decoder = new HsmmDecoder(50);
+        var hr = new HeartRateEstimate(80, 0.3, 1);
+        Assert.Throws<InvalidOperationException>(() => decoder.DecodeAgain(hr, decoder.Durations, new HeartState[10]));
+        decoder.Decode(Enumerable.Repeat(0.25f, 40).ToArray(), hr, new HeartState[10]);
+        Assert.Throws<ArgumentException>(() => decoder.DecodeAgain(hr, decoder.Durations, new HeartState[11]));
+    }
+
     private static bool SameDecode(HsmmDecoder fast, ReferenceHsmmDecoder reference, float[] emissions, HeartRateEstimate hr, out string why)
     {
         int frames = emissions.Length / 4;
