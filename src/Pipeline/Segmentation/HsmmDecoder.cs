@@ -188,7 +188,10 @@ public sealed class HsmmDecoder
             entry[j * stride] = double.NegativeInfinity;
         }
 
-        for (int t = 1; t < frames; t++)
+        // Start-up frames: some state's segment may still begin at frame 0 (start-censored) or be shorter than Max.
+        int longest = Math.Max(Math.Max(_durations[0].Max, _durations[1].Max), Math.Max(_durations[2].Max, _durations[3].Max));
+        int steadyFrom = Math.Min(frames, longest + 1);
+        for (int t = 1; t < steadyFrom; t++)
         {
             for (int j = 0; j < States; j++)
             {
@@ -214,6 +217,27 @@ public sealed class HsmmDecoder
                 // Store the full segment score for state j ending at t in the slot of the successor's entry.
                 int next = (j + 1) & 3;
                 entry[(next * stride) + t] = best + cumulative[baseJ + t] - cumulative[(next * stride) + t];
+            }
+        }
+
+        // Steady frames (t > every Max): every duration Min..Max fits, none is censored, so the score is the plain
+        // maximum (the start-up loop's rule with its -inf start) and the loop is unrolled over the four states.
+        if (steadyFrom < frames)
+        {
+            ref double cumulativeRef = ref MemoryMarshal.GetArrayDataReference(cumulative);
+            int max0 = _durations[0].Max, max1 = _durations[1].Max, max2 = _durations[2].Max, max3 = _durations[3].Max;
+            int count0 = max0 - _durations[0].Min + 1, count1 = max1 - _durations[1].Min + 1;
+            int count2 = max2 - _durations[2].Min + 1, count3 = max3 - _durations[3].Min + 1;
+            ref double rev0 = ref reversedRef;
+            ref double rev1 = ref Unsafe.Add(ref reversedRef, revStride);
+            ref double rev2 = ref Unsafe.Add(ref reversedRef, 2 * revStride);
+            ref double rev3 = ref Unsafe.Add(ref reversedRef, 3 * revStride);
+            for (int t = steadyFrom; t < frames; t++)
+            {
+                SteadyCell(ref entryRef, ref cumulativeRef, ref rev0, t, 0, stride, max0, count0);
+                SteadyCell(ref entryRef, ref cumulativeRef, ref rev1, t, stride, 2 * stride, max1, count1);
+                SteadyCell(ref entryRef, ref cumulativeRef, ref rev2, t, 2 * stride, 3 * stride, max2, count2);
+                SteadyCell(ref entryRef, ref cumulativeRef, ref rev3, t, 3 * stride, 0, max3, count3);
             }
         }
 
@@ -274,6 +298,14 @@ public sealed class HsmmDecoder
         }
 
         return total;
+    }
+
+    /// <summary>One state's best segment ending at a steady frame t, stored as the successor's entry (see Decode).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SteadyCell(ref double entry, ref double cumulative, ref double reversed, int t, int baseJ, int baseNext, int max, int count)
+    {
+        double best = MaxOfSums(ref Unsafe.Add(ref entry, baseJ + t - max), ref reversed, count);
+        Unsafe.Add(ref entry, baseNext + t) = best + Unsafe.Add(ref cumulative, baseJ + t) - Unsafe.Add(ref cumulative, baseNext + t);
     }
 
     /// <summary>
