@@ -15,6 +15,7 @@ public sealed class SpringerSegmenter
     private readonly HsmmDecoder _decoder;
     private readonly float[] _emissions;
     private readonly float[] _periodicity;
+    private readonly HeartState[] _bestStates;
     private readonly float[] _priors = new float[LogisticEmissionModel.States];
     private SegmenterParameters? _cachedParameters;
     private LogisticEmissionModel? _cachedModel;
@@ -26,6 +27,7 @@ public sealed class SpringerSegmenter
         _decoder = new HsmmDecoder(maxFrames);
         _emissions = new float[maxFrames * LogisticEmissionModel.States];
         _periodicity = new float[maxFrames];
+        _bestStates = new HeartState[maxFrames];
     }
 
     public int MaxFrames => _decoder.MaxFrames;
@@ -155,19 +157,34 @@ public sealed class SpringerSegmenter
             candidates[count++] = first with { Bpm = first.Bpm / 2 };
         }
 
+        // The winner's states are kept as they are decoded (copied aside when a later candidate follows) instead of
+        // decoding the winner a second time: the decode is deterministic, so the states are the same.
         HeartRateEstimate hr = candidates[0];
         double best = double.NegativeInfinity;
+        bool lastWon = false;
+        Span<HeartState> kept = _bestStates.AsSpan(0, frames);
         for (int i = 0; i < count; i++)
         {
-            double score = _decoder.Decode(posteriors, candidates[i], parameters.Durations, states[..frames]);
-            if (score > best)
+            double score = i == 0
+                ? _decoder.Decode(posteriors, candidates[i], parameters.Durations, states[..frames])
+                : _decoder.DecodeAgain(candidates[i], parameters.Durations, states[..frames]);
+            lastWon = score > best;
+            if (lastWon)
             {
                 best = score;
                 hr = candidates[i];
+                if (i < count - 1)
+                {
+                    states[..frames].CopyTo(kept);
+                }
             }
         }
 
-        _decoder.Decode(posteriors, hr, parameters.Durations, states[..frames]);
+        if (!lastWon)
+        {
+            kept.CopyTo(states[..frames]);
+        }
+
         HeartSoundExtractor.FromStates(states[..frames], parameters.FrameRate, parameters.SoundOffsetSeconds, sounds);
         return hr;
     }

@@ -210,41 +210,45 @@ public sealed class StreamingHsmmDecoder
 
     private void Decode(long cutoff, bool final, List<HeartSound> finalized)
     {
-        int frames = Math.Min(_count, _history);
-        int first = _count - frames;
-        long windowStart = _pushed - frames;
-        Span<HeartState> states = _states.AsSpan(0, frames);
-        bool decoded = false;
-
-        // Choose the heart rate on schedule (and at the end of the stream) over the longer rate window: up to five
+        // Choose the heart rate on schedule (and at the end of the stream) over the longer rate window: up to four
         // HSMM passes and two autocorrelations. Otherwise one HSMM pass over the decode window with the rate in hand.
-        // While the rate window is still filling, every decode re-chooses: early choices rest on few cycles, the window
-        // is short so the choice is cheap, and each step adds a good share of new evidence.
+        // While the rate window is still filling, a decode re-chooses once the frames seen have grown by
+        // HeartRateFillingGrowth since the last choice (at every step by default): early choices rest on few cycles,
+        // and each step then adds a good share of new evidence.
         bool filling = _pushed <= _heartRateHistory;
-        if (final || !_haveHeartRate || filling || _pushed - _heartRateAt >= _heartRateInterval)
+        bool due = filling
+            ? _pushed >= _heartRateAt * (1 + Options.HeartRateFillingGrowth)
+            : _pushed - _heartRateAt >= _heartRateInterval;
+        if (final || !_haveHeartRate || due)
         {
             int rateFrames = Math.Min(_count, _heartRateHistory);
             int rateFirst = _count - rateFrames;
             Span<float> rateWindow = _scratch.AsSpan(0, rateFrames * S);
             _posteriors.AsSpan(rateFirst * S, rateFrames * S).CopyTo(rateWindow);
+            Span<HeartState> rateStates = _states.AsSpan(0, rateFrames);
             _windowSounds.Clear();
-            _heartRate = _segmenter.DecodePosteriors(rateWindow, _envelope.AsSpan(rateFirst, rateFrames), _parameters, _states.AsSpan(0, rateFrames), _windowSounds);
+            _heartRate = _segmenter.DecodePosteriors(rateWindow, _envelope.AsSpan(rateFirst, rateFrames), _parameters, rateStates, _windowSounds);
             _haveHeartRate = true;
             _heartRateAt = _pushed;
             _heartRateEstimates++;
-            if (rateFrames == frames)
-            {
-                decoded = true; // same window: its states are the decode
-            }
+
+            // The winning candidate's states over the rate window are this step's decode: they cover the decode window
+            // with more context before it (measured: F1 against the offline sounds 0.894 -> 0.898 at the defaults),
+            // and a second pass over the decode window is saved.
+            Finish(rateStates, _pushed - rateFrames, cutoff, finalized);
+            return;
         }
 
-        if (!decoded)
-        {
-            Span<float> window = _scratch.AsSpan(0, frames * S);
-            _posteriors.AsSpan(first * S, frames * S).CopyTo(window);
-            _segmenter.DecodePosteriors(window, _heartRate, _parameters, states, null);
-        }
+        int frames = Math.Min(_count, _history);
+        Span<float> window = _scratch.AsSpan(0, frames * S);
+        _posteriors.AsSpan((_count - frames) * S, frames * S).CopyTo(window);
+        Span<HeartState> states = _states.AsSpan(0, frames);
+        _segmenter.DecodePosteriors(window, _heartRate, _parameters, states, null);
+        Finish(states, _pushed - frames, cutoff, finalized);
+    }
 
+    private void Finish(ReadOnlySpan<HeartState> states, long windowStart, long cutoff, List<HeartSound> finalized)
+    {
         _decodes++;
         Emit(states, windowStart, cutoff, finalized);
         _finalized = Math.Max(_finalized, cutoff);

@@ -154,6 +154,39 @@ public sealed class StreamingHsmmDecoderTests(ITestOutputHelper output)
         Assert.Throws<ArgumentException>(() => new StreamingHsmmDecoder(StreamingHarness.Parameters, options));
     }
 
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(double.NaN)]
+    [InlineData(11)]
+    public void Constructor_BadFillingGrowth_Throws(double growth)
+    {
+        var options = new StreamingDecoderOptions { HeartRateFillingGrowth = growth };
+        ArgumentException e = Assert.Throws<ArgumentException>(() => new StreamingHsmmDecoder(StreamingHarness.Parameters, options));
+        Assert.Contains(nameof(StreamingDecoderOptions.HeartRateFillingGrowth), e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Push_FillingGrowth_ChoosesTheRateLessOftenWhileTheRateWindowFills()
+    {
+        // Growth 0 (the default) chooses at every decode while the 30 s rate window fills; 0.5 waits until the frames
+        // seen grew by half since the last choice.
+        (float[] posteriors, float[] envelope) = SampleFrames().OrderByDescending(f => f.Envelope.Length).First();
+        int frames = Math.Min(envelope.Length, 25 * AnalysisRate.FrameRate);
+        var everyStep = new StreamingHsmmDecoder(StreamingHarness.Parameters);
+        var grown = new StreamingHsmmDecoder(StreamingHarness.Parameters, StreamingDecoderOptions.Default with { HeartRateFillingGrowth = 0.5 });
+        var sounds = new List<HeartSound>();
+        everyStep.Push(posteriors.AsSpan(0, frames * 4), envelope.AsSpan(0, frames), sounds);
+        int everyStepSounds = sounds.Count;
+        sounds.Clear();
+        grown.Push(posteriors.AsSpan(0, frames * 4), envelope.AsSpan(0, frames), sounds);
+
+        Assert.True(everyStep.Decodes >= 20, $"only {everyStep.Decodes} decodes");
+        Assert.Equal(everyStep.Decodes, everyStep.HeartRateEstimates);
+        Assert.Equal(everyStep.Decodes, grown.Decodes);
+        Assert.InRange(grown.HeartRateEstimates, 2, everyStep.HeartRateEstimates / 2);
+        Assert.True(everyStepSounds > 10 && sounds.Count > 10, $"{everyStepSounds} and {sounds.Count} sounds");
+    }
+
     [Fact]
     public void Flush_NothingPushed_EmitsNothingAndKeepsFallbackRate()
     {
