@@ -54,8 +54,9 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
             }
         };
         await subscriber.SubscribeAsync("heartstream/v1/#", 1);
+        using NeuralAnalyzerFactory neural = ServiceHarness.NeuralAnalyzers(); // the service's default analysis
         MqttPipelineService service = Own(await MqttPipelineService.StartAsync(
-            ServiceHarness.ServiceOptions(_broker), "it-e2e", ServiceHarness.Adult100(), new LivePipelineOptions(), ServiceHarness.Analyzers()));
+            ServiceHarness.ServiceOptions(_broker), "it-e2e", ServiceHarness.Adult100(), new LivePipelineOptions(), neural));
         MosquittoClient gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "e2e-gw", "-"));
         var simulator = new GatewaySimulator(gateway, [ServiceHarness.Device("sim-0001", ServiceHarness.FastRecording), ServiceHarness.Device("sim-0002", ServiceHarness.NormalRecording)]);
         using var stop = new CancellationTokenSource();
@@ -126,8 +127,9 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
         };
         await subscriber.SubscribeAsync("heartstream/v1/#", 1);
         var alertOptions = new Pipeline.Alerts.AlertOptions { DefaultProfile = "child" };
+        using NeuralAnalyzerFactory neural = ServiceHarness.NeuralAnalyzers();
         MqttPipelineService service = Own(await MqttPipelineService.StartAsync(
-            ServiceHarness.ServiceOptions(_broker), "it-nhs", alertOptions, new LivePipelineOptions(), ServiceHarness.Analyzers()));
+            ServiceHarness.ServiceOptions(_broker), "it-nhs", alertOptions, new LivePipelineOptions(), neural));
         MosquittoClient gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "nhs-gw", "-"));
         var simulator = new GatewaySimulator(gateway, [("sim-0001", spliced, rate)], loop: false);
         long started = Stopwatch.GetTimestamp();

@@ -1,3 +1,5 @@
+using HeartStream.Pipeline.Features;
+using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Live;
 using System.Text.Json;
 using HeartStream.Capture.Audio;
@@ -29,6 +31,10 @@ internal static class ServiceHarness
         options.Profiles["adult-100"] = profile;
         return options;
     }
+
+    /// <summary>The service's default live analysis: the shipped neural segmenter behind the cross-device batcher.</summary>
+    public static NeuralAnalyzerFactory NeuralAnalyzers() =>
+        NeuralAnalyzerFactory.Load(new ModelRegistry(RepoPaths.Models).Resolve("segmenter-tcn", FeatureSettings.Default.Hash()));
 
     public static SegmentationAnalyzerFactory Analyzers() =>
         new(SegmenterParameters.Load(Path.Combine(RepoPaths.Models, "baseline", "segmenter.json")));
