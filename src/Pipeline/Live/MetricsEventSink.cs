@@ -23,7 +23,11 @@ public sealed class MetricsEventSink : IEventSink
 
                 break;
             case VitalsEvent vitals:
-                DeviceGauge gauge = HeartStreamMetrics.Devices.Add(vitals.DeviceId);
+                if (!HeartStreamMetrics.Devices.TryAdd(vitals.DeviceId, out DeviceGauge? gauge) || gauge is null)
+                {
+                    break; // beyond the fleet size: analysed and alerted on, but no per-device series
+                }
+
                 if (vitals.HeartRateBpm is double bpm)
                 {
                     gauge.SetHeartRate(bpm);
@@ -35,7 +39,7 @@ public sealed class MetricsEventSink : IEventSink
                 HeartStreamMetrics.AddClassification(ModelName(classification.ModelVersion));
                 break;
             case DeviceStatusEvent { Status: DeviceStatus.Online } online:
-                HeartStreamMetrics.Devices.Add(online.DeviceId);
+                HeartStreamMetrics.Devices.TryAdd(online.DeviceId, out _);
                 break;
             case DeviceStatusEvent { Status: DeviceStatus.Offline or DeviceStatus.Error } gone:
                 HeartStreamMetrics.Devices.Remove(gone.DeviceId);

@@ -14,6 +14,7 @@ public sealed class DeviceGaugeRegistry
 
     private readonly ConcurrentDictionary<string, DeviceGauge> _devices = new(StringComparer.Ordinal);
     private readonly Lock _addLock = new();
+    private long _untracked;
 
     /// <summary>Creates a registry that tracks at most <paramref name="capacity"/> devices.</summary>
     public DeviceGaugeRegistry(int capacity)
@@ -64,6 +65,29 @@ public sealed class DeviceGaugeRegistry
             return gauge;
         }
     }
+
+    /// <summary>
+    /// Like <see cref="Add"/>, but false instead of an exception when the registry is full or the id cannot be a label:
+    /// the metrics sink must never stop the pipeline, so such a device is analysed and alerted on as any other, only
+    /// without its own heart-rate and quality series (counted in <see cref="Untracked"/>).
+    /// </summary>
+    public bool TryAdd(string deviceId, out DeviceGauge? gauge)
+    {
+        try
+        {
+            gauge = Add(deviceId);
+            return true;
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            Interlocked.Increment(ref _untracked);
+            gauge = null;
+            return false;
+        }
+    }
+
+    /// <summary>Times a device could not get its own series (fleet size reached, or an id unfit for a label).</summary>
+    public long Untracked => Interlocked.Read(ref _untracked);
 
     /// <summary>Stops tracking a device; false if it was not tracked.</summary>
     public bool Remove(string deviceId)

@@ -96,6 +96,22 @@ public sealed class HeartStreamMetricsTests
     }
 
     [Fact]
+    public void DeviceRegistry_TryAddBeyondFleetSizeOrBadId_FalseAndCountedInsteadOfThrowing()
+    {
+        var registry = new DeviceGaugeRegistry(capacity: 1);
+
+        Assert.True(registry.TryAdd("a", out DeviceGauge? a));
+        Assert.NotNull(a);
+        Assert.False(registry.TryAdd("b", out DeviceGauge? b));
+        Assert.Null(b);
+        Assert.False(registry.TryAdd("bad\nid", out _));
+        Assert.True(registry.TryAdd("a", out DeviceGauge? again));
+
+        Assert.Same(a, again);
+        Assert.Equal(2, registry.Untracked);
+    }
+
+    [Fact]
     public void RegisterChannelDepth_DuplicateStageThenDispose_ThrowsThenFreesTheName()
     {
         using var exporter = new PrometheusTextExporter();
