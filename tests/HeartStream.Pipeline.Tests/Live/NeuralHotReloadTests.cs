@@ -14,32 +14,17 @@ namespace HeartStream.Pipeline.Tests.Live;
 /// </summary>
 public sealed class NeuralHotReloadTests : IDisposable
 {
-    private const string Name = "segmenter-tcn";
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "heartstream-hotreload-" + Guid.NewGuid().ToString("N"));
+    private readonly RegistryCopy _copy = new("segmenter-tcn");
 
-    public NeuralHotReloadTests()
-    {
-        var registry = new ModelRegistry(RepoPaths.Models);
-        string version = registry.DefaultVersion(Name);
-        Copy(Path.Combine(RepoPaths.Models, Name, version), Path.Combine(_root, Name, "1.0.0"));
-        File.WriteAllText(Path.Combine(_root, Name, ModelRegistry.CurrentFileName), "1.0.0\n");
-    }
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
+    public void Dispose() => _copy.Dispose();
 
     [Fact]
     public async Task Poll_GoodThenCorruptVersion_SwapsGoodRejectsCorruptAndAudioKeepsFlowing()
     {
-        var registry = new ModelRegistry(_root);
-        using NeuralAnalyzerFactory factory = NeuralAnalyzerFactory.Load(registry.Resolve(Name, FeatureSettings.Default.Hash()));
+        ModelRegistry registry = _copy.Registry;
+        using NeuralAnalyzerFactory factory = NeuralAnalyzerFactory.Load(registry.Resolve(_copy.Name, FeatureSettings.Default.Hash()));
         var reports = new List<(bool Ok, string Message)>();
-        ModelVersionWatcher watcher = factory.Watch(registry, Name, "1.0.0", (ok, m) => reports.Add((ok, m)), Timeout.InfiniteTimeSpan);
+        ModelVersionWatcher watcher = factory.Watch(registry, _copy.Name, "1.0.0", (ok, m) => reports.Add((ok, m)), Timeout.InfiniteTimeSpan);
         WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, "circor", "46532_AV.wav"));
         var analyzer = (IAsyncDeviceAnalyzer)factory.Create("bed-1", audio.SampleRate);
         var sounds = new List<HeartSound>();
@@ -47,11 +32,11 @@ public sealed class NeuralHotReloadTests : IDisposable
 
         await analyzer.PushAsync(audio.Samples.AsMemory(0, third), sounds);
         int beforeGood = sounds.Count;
-        Publish("1.0.1", corrupt: false);
+        _copy.Publish("1.0.1", corrupt: false, makeCurrent: true);
         Assert.True(watcher.Poll());
         await analyzer.PushAsync(audio.Samples.AsMemory(third, third), sounds);
         int beforeCorrupt = sounds.Count;
-        Publish("1.0.2", corrupt: true);
+        _copy.Publish("1.0.2", corrupt: true, makeCurrent: true);
         Assert.True(watcher.Poll());
         Assert.False(watcher.Poll()); // rejected once, not again every poll
         await analyzer.PushAsync(audio.Samples.AsMemory(2 * third), sounds);
@@ -68,33 +53,5 @@ public sealed class NeuralHotReloadTests : IDisposable
         Assert.True(beforeCorrupt > beforeGood + 5, $"{beforeCorrupt - beforeGood} sounds between the reloads");
         Assert.True(sounds.Count > beforeCorrupt + 5, $"{sounds.Count - beforeCorrupt} sounds after the rejected reload");
         Assert.Equal(sounds.OrderBy(s => s.StartSeconds), sounds); // no sound lost out of order or repeated across swaps
-    }
-
-    /// <summary>A new version: the current one copied (its manifest renamed to the new version), optionally with a flipped byte in the network.</summary>
-    private void Publish(string version, bool corrupt)
-    {
-        string from = Path.Combine(_root, Name, "1.0.0");
-        string to = Path.Combine(_root, Name, version);
-        Copy(from, to);
-        string manifest = Path.Combine(to, ModelManifest.FileName);
-        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"version\": \"1.0.0\"", $"\"version\": \"{version}\"", StringComparison.Ordinal));
-        if (corrupt)
-        {
-            string model = Path.Combine(to, "model.onnx");
-            byte[] bytes = File.ReadAllBytes(model);
-            bytes[bytes.Length / 2] ^= 0x5A;
-            File.WriteAllBytes(model, bytes);
-        }
-
-        File.WriteAllText(Path.Combine(_root, Name, ModelRegistry.CurrentFileName), version + "\n");
-    }
-
-    private static void Copy(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (string file in Directory.GetFiles(from))
-        {
-            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        }
     }
 }
