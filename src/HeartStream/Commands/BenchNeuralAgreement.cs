@@ -45,18 +45,8 @@ internal static class BenchNeuralAgreement
         }
 
         double tolerance = toleranceMs / 1000.0;
-        RecordingAnalyzer offlineAnalyzer = neural.CreateAnalyzer();
-        var audio = new WavAudio[cases.Count];
-        var offline = new IReadOnlyList<HeartSound>[cases.Count];
-        var offlineTruth = new SegmentationScoreAccumulator();
-        for (int i = 0; i < cases.Count; i++)
-        {
-            audio[i] = WavReader.Read(cases[i].Recording.WavPath);
-            offline[i] = offlineAnalyzer.Analyze(audio[i]).Sounds;
-            offlineTruth.Add(cases[i].Reference, offline[i], tolerance, cases[i].Span);
-        }
-
-        double audioSeconds = audio.Sum(a => (double)a.Samples.Length / a.SampleRate);
+        (WavAudio[] audio, IReadOnlyList<HeartSound>[] offline, SegmentationScoreAccumulator offlineTruth, double audioSeconds) =
+            BenchStreamingAgreement.AnalyseOffline(cases, neural.CreateAnalyzer(), tolerance);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{neural.DisplayName}, CirCor {split} split: {cases.Count} recordings, {audioSeconds:0} s of audio, tolerance {toleranceMs:0} ms, 0.1 s chunks, one device"));
         MatchCounts o = offlineTruth.Total.Both;

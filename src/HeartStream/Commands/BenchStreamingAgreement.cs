@@ -109,18 +109,8 @@ internal static class BenchStreamingAgreement
 
         double tolerance = toleranceMs / 1000.0;
         var parameters = SegmenterParameters.Load(DefaultPaths.BaselineParameters);
-        var analyzer = new RecordingAnalyzer(parameters);
-        var audio = new WavAudio[cases.Count];
-        var offline = new IReadOnlyList<HeartSound>[cases.Count];
-        var offlineTruth = new SegmentationScoreAccumulator();
-        for (int i = 0; i < cases.Count; i++)
-        {
-            audio[i] = WavReader.Read(cases[i].Recording.WavPath);
-            offline[i] = analyzer.Analyze(audio[i]).Sounds;
-            offlineTruth.Add(cases[i].Reference, offline[i], tolerance, cases[i].Span);
-        }
-
-        double audioSeconds = audio.Sum(a => (double)a.Samples.Length / a.SampleRate);
+        (WavAudio[] audio, IReadOnlyList<HeartSound>[] offline, SegmentationScoreAccumulator offlineTruth, double audioSeconds) =
+            AnalyseOffline(cases, new RecordingAnalyzer(parameters), tolerance);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"CirCor {split} split: {cases.Count} recordings, {audioSeconds:0} s of audio, tolerance {toleranceMs:0} ms, 0.1 s chunks, one thread"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -186,6 +176,23 @@ internal static class BenchStreamingAgreement
         session.Flush(sounds);
         TimeSpan after = Process.GetCurrentProcess().TotalProcessorTime;
         return new SessionRun((after - before).TotalSeconds, session.MaxLatencySeconds, session.Decoder.Decodes, session.Decoder.HeartRateEstimates);
+    }
+
+    /// <summary>Reads every case, runs the offline analyser on it and scores it against the annotations (the reference of both agreement benches).</summary>
+    internal static (WavAudio[] Audio, IReadOnlyList<HeartSound>[] Offline, SegmentationScoreAccumulator OfflineTruth, double AudioSeconds) AnalyseOffline(
+        IReadOnlyList<SegmentationBenchmarkCase> cases, RecordingAnalyzer analyzer, double tolerance)
+    {
+        var audio = new WavAudio[cases.Count];
+        var offline = new IReadOnlyList<HeartSound>[cases.Count];
+        var offlineTruth = new SegmentationScoreAccumulator();
+        for (int i = 0; i < cases.Count; i++)
+        {
+            audio[i] = WavReader.Read(cases[i].Recording.WavPath);
+            offline[i] = analyzer.Analyze(audio[i]).Sounds;
+            offlineTruth.Add(cases[i].Reference, offline[i], tolerance, cases[i].Span);
+        }
+
+        return (audio, offline, offlineTruth, audio.Sum(a => (double)a.Samples.Length / a.SampleRate));
     }
 
     private static List<StreamingDecoderOptions> ParseSettings(string text, StreamingDecoderOptions baseOptions)
