@@ -127,6 +127,22 @@ public sealed class BatchedInferenceStageTests
     }
 
     [Fact]
+    public async Task Constructor_TwoStagesSameDepthLabel_BothServe()
+    {
+        // Two factories in one process (tests, a benchmark beside a service): the first reports the depth, neither fails.
+        using var first = new BatchedInferenceStage(new FakeWindowModel(), new BatchedInferenceOptions { MaxWait = TimeSpan.Zero }, depthLabel: "inference-test-dup");
+        using var second = new BatchedInferenceStage(new FakeWindowModel(), new BatchedInferenceOptions { MaxWait = TimeSpan.Zero }, depthLabel: "inference-test-dup");
+        Task w1 = first.RunAsync();
+        Task w2 = second.RunAsync();
+
+        await second.CreateRequest().SubmitAsync().AsTask().WaitAsync(s_hang);
+        await first.CreateRequest().SubmitAsync().AsTask().WaitAsync(s_hang);
+        first.Complete();
+        second.Complete();
+        await Task.WhenAll(w1, w2).WaitAsync(s_hang);
+    }
+
+    [Fact]
     public async Task Complete_WindowsQueued_DrainsThemBeforeReturning()
     {
         using var gate = new SemaphoreSlim(0);
