@@ -12,7 +12,7 @@ namespace HeartStream.IntegrationTests.Dashboards;
 internal sealed class SyntheticTraffic : IAsyncDisposable
 {
     private static readonly string[] s_devices = ["synthetic-01", "synthetic-02", "synthetic-03"];
-    private static readonly string[] s_stages = ["features", "inference", "segmentation"];
+    private static readonly string[] s_stages = ["synthetic-features", "synthetic-inference", "synthetic-segmentation"]; // not the service's own stage names: a real pipeline may run beside this in the test process
 
     private readonly CancellationTokenSource _stop = new();
     private readonly List<IDisposable> _channelDepths = [];
