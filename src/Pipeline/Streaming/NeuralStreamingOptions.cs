@@ -15,11 +15,18 @@ public sealed record NeuralStreamingOptions
     /// inference per hop), hop 25 frames (one normalisation block, so a window runs as soon as the normaliser releases
     /// frames), emission look-ahead 25 frames, tent averaging of every window that gave a frame any future context
     /// (<see cref="AveragingLookaheadFrames"/> 0: the previous window as well as the emitting one), decoder look-ahead
-    /// 0.5 s, step 0.25 s: latency bound 2.34 s from a sound's end, F1 0.958 against the offline neural analyser and 0.969
-    /// against the annotations, as the 256-frame single-window setting (0.960 / 0.969) at 0.54× its inference time. The
-    /// properties' own initial values are the plain ones (the model's window, one window per frame).
+    /// 0.25 s, step 0.5 s: latency bound 2.34 s from a sound's end, F1 0.953 against the offline neural analyser and 0.967
+    /// against the annotations. The same bound with look-ahead 0.5 s / step 0.25 s agrees slightly better (0.958 /
+    /// 0.969) but decodes twice as often: on 2 cores it carries 400 real-time streams with p99 ≤ 2.5 s where this
+    /// default carries 800 (docs/PERFORMANCE.md). The properties' own initial values are the plain ones (the model's
+    /// window, one window per frame, decoder 0.5 s / 0.25 s).
     /// </summary>
-    public static NeuralStreamingOptions Default { get; } = new() { WindowFrames = 128, AveragingLookaheadFrames = 0 };
+    public static NeuralStreamingOptions Default { get; } = new()
+    {
+        WindowFrames = 128,
+        AveragingLookaheadFrames = 0,
+        Decoder = StreamingDecoderOptions.Default with { LookaheadSeconds = 0.25, StepSeconds = 0.5 },
+    };
 
     /// <summary>
     /// Frames per live window; 0 = the window the model was trained on (its manifest). Shorter windows cost

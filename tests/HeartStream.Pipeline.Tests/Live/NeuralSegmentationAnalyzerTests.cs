@@ -47,12 +47,12 @@ public sealed class NeuralSegmentationAnalyzerTests : IDisposable
     }
 
     // Measured F1 at 60 ms with the defaults (window 128, averaging 0, hop 25, emission look-ahead 25 frames, decoder
-    // 0.5 s / 0.25 s); the CirCor test split as a whole gives 0.958 (heartstream bench streaming-agreement --neural).
+    // 0.25 s / 0.5 s); the CirCor test split as a whole gives 0.953 (heartstream bench streaming-agreement --neural).
     // Margin 0.05.
     [Theory]
     [InlineData("circor/13918_AV.wav", 1.000)]
-    [InlineData("circor/46532_AV.wav", 0.950)]
-    [InlineData("physionet2016/a0002.wav", 1.000)]
+    [InlineData("circor/46532_AV.wav", 0.935)]
+    [InlineData("physionet2016/a0002.wav", 0.991)]
     [InlineData("physionet2016/a0035.wav", 0.962)]
     public async Task PushAsync_RealRecording_AgreesWithOfflineNeuralAnalyser(string sample, double measuredF1)
     {
