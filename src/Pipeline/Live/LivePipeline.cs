@@ -245,13 +245,9 @@ public sealed class LivePipeline : IAsyncDisposable
 
     private void TryRegisterDepth(string stage, Func<long> depth)
     {
-        try
+        if (HeartStreamMetrics.TryRegisterChannelDepth(stage, depth) is { } registration)
         {
-            _registrations.Add(HeartStreamMetrics.RegisterChannelDepth(stage, depth));
-        }
-        catch (ArgumentException)
-        {
-            // Another pipeline in this process (tests, benchmarks) already reports this stage; the first one wins.
+            _registrations.Add(registration);
         }
     }
 

@@ -8,16 +8,15 @@ internal sealed class ChannelDepthRegistry
 {
     private readonly ConcurrentDictionary<string, Func<long>> _depths = new(StringComparer.Ordinal);
 
-    public IDisposable Register(string stage, Func<long> depth)
+    public IDisposable Register(string stage, Func<long> depth) =>
+        TryRegister(stage, depth) ?? throw new ArgumentException($"A channel depth for stage '{stage}' is already registered; dispose it first.", nameof(stage));
+
+    /// <summary>Registers, or returns null when the stage is reported already (the first registration wins).</summary>
+    public IDisposable? TryRegister(string stage, Func<long> depth)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(stage);
         ArgumentNullException.ThrowIfNull(depth);
-        if (!_depths.TryAdd(stage, depth))
-        {
-            throw new ArgumentException($"A channel depth for stage '{stage}' is already registered; dispose it first.", nameof(stage));
-        }
-
-        return new Registration(this, stage, depth);
+        return _depths.TryAdd(stage, depth) ? new Registration(this, stage, depth) : null;
     }
 
     public IEnumerable<Measurement<long>> Observe()

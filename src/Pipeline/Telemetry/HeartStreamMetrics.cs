@@ -186,4 +186,10 @@ public static class HeartStreamMetrics
     /// </summary>
     /// <exception cref="ArgumentException">The stage name is empty or already registered.</exception>
     public static IDisposable RegisterChannelDepth(string stage, Func<long> depth) => s_channelDepths.Register(stage, depth);
+
+    /// <summary>
+    /// As <see cref="RegisterChannelDepth"/>, but null when the stage is reported already: several pipelines or batching
+    /// stages in one process (tests, a benchmark beside a service) share the instrument and the first one wins.
+    /// </summary>
+    public static IDisposable? TryRegisterChannelDepth(string stage, Func<long> depth) => s_channelDepths.TryRegister(stage, depth);
 }

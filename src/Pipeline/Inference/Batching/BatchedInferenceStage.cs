@@ -63,20 +63,7 @@ public sealed class BatchedInferenceStage : IDisposable
         _input = new float[options.MaxBatchWindows * InputChannels * WindowFrames];
         _output = new float[options.MaxBatchWindows * OutputChannels * WindowFrames];
         _timer = new Timer(static s => ((BatchedInferenceStage)s!).OnDeadline(), this, Timeout.Infinite, Timeout.Infinite);
-        _depth = depthLabel is null ? null : TryRegisterDepth(depthLabel);
-    }
-
-    /// <summary>The queue's depth gauge; null when another stage in this process (tests, benchmarks) reports the label already: the first one wins.</summary>
-    private IDisposable? TryRegisterDepth(string label)
-    {
-        try
-        {
-            return HeartStreamMetrics.RegisterChannelDepth(label, () => _queue.Reader.Count);
-        }
-        catch (ArgumentException)
-        {
-            return null;
-        }
+        _depth = depthLabel is null ? null : HeartStreamMetrics.TryRegisterChannelDepth(depthLabel, () => _queue.Reader.Count);
     }
 
     public int InputChannels { get; }
