@@ -34,55 +34,54 @@ public sealed class DeviceGaugeRegistry
     /// <exception cref="InvalidOperationException">The registry is full.</exception>
     public DeviceGauge Add(string deviceId)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(deviceId);
-        if (deviceId.Length > MaxDeviceIdLength || deviceId.Any(char.IsControl))
+        if (TryAdd(deviceId, out DeviceGauge? gauge))
+        {
+            return gauge!;
+        }
+
+        if (!IsValidId(deviceId))
         {
             throw new ArgumentException(
-                $"Device id must be at most {MaxDeviceIdLength} printable characters; got '{deviceId}' ({deviceId.Length} chars).",
+                $"Device id must be at most {MaxDeviceIdLength} printable characters; got '{deviceId}' ({deviceId?.Length ?? 0} chars).",
                 nameof(deviceId));
         }
 
-        if (_devices.TryGetValue(deviceId, out DeviceGauge? existing))
+        throw new InvalidOperationException(
+            $"Cannot track device '{deviceId}': the per-device metrics already track {Capacity} devices (the configured fleet size).");
+    }
+
+    /// <summary>
+    /// Like <see cref="Add"/>, but false (no exception: it runs for every vitals event) when the registry is full or the
+    /// id cannot be a label. The metrics sink must never stop the pipeline, so such a device is analysed and alerted on
+    /// as any other, only without its own heart-rate and quality series (counted in <see cref="Untracked"/>).
+    /// </summary>
+    public bool TryAdd(string deviceId, out DeviceGauge? gauge)
+    {
+        if (deviceId is not null && _devices.TryGetValue(deviceId, out gauge))
         {
-            return existing;
+            return true;
+        }
+
+        if (!IsValidId(deviceId))
+        {
+            return Refuse(out gauge);
         }
 
         lock (_addLock)
         {
-            if (_devices.TryGetValue(deviceId, out existing))
+            if (_devices.TryGetValue(deviceId!, out gauge))
             {
-                return existing;
+                return true;
             }
 
             if (_devices.Count >= Capacity)
             {
-                throw new InvalidOperationException(
-                    $"Cannot track device '{deviceId}': the per-device metrics already track {Capacity} devices (the configured fleet size).");
+                return Refuse(out gauge);
             }
 
-            var gauge = new DeviceGauge(deviceId);
-            _devices[deviceId] = gauge;
-            return gauge;
-        }
-    }
-
-    /// <summary>
-    /// Like <see cref="Add"/>, but false instead of an exception when the registry is full or the id cannot be a label:
-    /// the metrics sink must never stop the pipeline, so such a device is analysed and alerted on as any other, only
-    /// without its own heart-rate and quality series (counted in <see cref="Untracked"/>).
-    /// </summary>
-    public bool TryAdd(string deviceId, out DeviceGauge? gauge)
-    {
-        try
-        {
-            gauge = Add(deviceId);
+            gauge = new DeviceGauge(deviceId!);
+            _devices[deviceId!] = gauge;
             return true;
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            Interlocked.Increment(ref _untracked);
-            gauge = null;
-            return false;
         }
     }
 
@@ -118,5 +117,15 @@ public sealed class DeviceGaugeRegistry
         }
 
         return result;
+    }
+
+    private static bool IsValidId(string? deviceId) =>
+        !string.IsNullOrWhiteSpace(deviceId) && deviceId.Length <= MaxDeviceIdLength && !deviceId.Any(char.IsControl);
+
+    private bool Refuse(out DeviceGauge? gauge)
+    {
+        Interlocked.Increment(ref _untracked);
+        gauge = null;
+        return false;
     }
 }
