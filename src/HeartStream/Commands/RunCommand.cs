@@ -88,17 +88,7 @@ internal static class RunCommand
                     ServiceLog.SegmenterChosen(chosen, $"{neural.ModelName} (neural, batched ONNX)");
                     ILogger reload = sp.GetRequiredService<ILoggerFactory>().CreateLogger("HeartStream.Reload");
                     var registry = new ModelRegistry(DefaultPaths.Models);
-                    neural.Watch(registry, DefaultPaths.SegmenterModelName, registry.DefaultVersion(DefaultPaths.SegmenterModelName), (accepted, message) =>
-                    {
-                        if (accepted)
-                        {
-                            ServiceLog.ModelReloaded(reload, message);
-                        }
-                        else
-                        {
-                            ServiceLog.ModelRejected(reload, message);
-                        }
-                    });
+                    neural.Watch(registry, DefaultPaths.SegmenterModelName, registry.DefaultVersion(DefaultPaths.SegmenterModelName), (accepted, message) => ServiceLog.ModelReload(reload, accepted, message));
                     return neural;
                 }
             }

@@ -77,17 +77,7 @@ internal static class RunHost
         if (factory.Models.Count > 0)
         {
             ServiceLog.ClassifiersLoaded(logger, string.Join(", ", factory.Models.Select(m => m.Identity)), options.IntervalSeconds);
-            factory.Watch(new ModelRegistry(root), (accepted, message) =>
-            {
-                if (accepted)
-                {
-                    ServiceLog.ModelReloaded(logger, message);
-                }
-                else
-                {
-                    ServiceLog.ModelRejected(logger, message);
-                }
-            });
+            factory.Watch(new ModelRegistry(root), (accepted, message) => ServiceLog.ModelReload(logger, accepted, message));
         }
 
         return factory;

@@ -43,4 +43,17 @@ internal static partial class ServiceLog
 
     [LoggerMessage(212, LogLevel.Warning, "Model reload rejected: {Message}")]
     public static partial void ModelRejected(ILogger logger, string message);
+
+    /// <summary>One hot-reload attempt: accepted at information level, rejected as a warning.</summary>
+    public static void ModelReload(ILogger logger, bool accepted, string message)
+    {
+        if (accepted)
+        {
+            ModelReloaded(logger, message);
+        }
+        else
+        {
+            ModelRejected(logger, message);
+        }
+    }
 }
