@@ -65,11 +65,6 @@ internal static class LiveAnalyzers
             neural = neural with { AveragingLookaheadFrames = averaging };
         }
 
-        if (options is not null && options.NeuralMinSoundPosterior > 0)
-        {
-            neural = neural with { MinSoundPosterior = (float)options.NeuralMinSoundPosterior };
-        }
-
         try
         {
             var registry = new ModelRegistry(registryRoot ?? DefaultPaths.Models);

@@ -48,9 +48,6 @@ public sealed class LivePipelineOptions
     /// <summary>Neural segmenter: least future frames of a window averaged into a frame's posteriors (-1 = one window; null = the default).</summary>
     public int? NeuralAveragingLookaheadFrames { get; set; }
 
-    /// <summary>Neural segmenter: least mean posterior of a decoded sound's type for it to be reported (0 = every decoded sound).</summary>
-    public double NeuralMinSoundPosterior { get; set; }
-
     /// <summary>Segmenter parameters JSON; empty = the shipped baseline next to the executable.</summary>
     public string SegmenterParameters { get; set; } = "";
 
@@ -119,11 +116,6 @@ public sealed class LivePipelineOptions
         if (NeuralLookaheadFrames is < -1 or > 4096)
         {
             errors.Add($"{SectionName}:NeuralLookaheadFrames must be -1 (default) .. 4096; got {NeuralLookaheadFrames}.");
-        }
-
-        if (!(NeuralMinSoundPosterior is >= 0 and < 1))
-        {
-            errors.Add($"{SectionName}:NeuralMinSoundPosterior must lie in 0..1 (exclusive); got {NeuralMinSoundPosterior}.");
         }
 
         if (NeuralAveragingLookaheadFrames is < -1 or > 4096)

@@ -26,7 +26,6 @@ namespace HeartStream.Pipeline.Live;
 public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAnalyzer, INormalizedFrameSource
 {
     private const int S = LogisticEmissionModel.States;
-    private const int HeardRingFrames = 4096; // 82 s of S1/S2 posteriors: far more than a sound can lag its frames
 
     private readonly StreamingFrontEnd _frontEnd;
     private readonly StreamingHsmmDecoder _decoder;
@@ -44,8 +43,6 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
     private readonly int _averaging;       // -1: one window per frame; else min future frames of an averaged window
     private readonly float[] _sum;         // averaging: weighted posterior sums, slot = frame % _ringFrames, state-minor
     private readonly float[] _weight;      // averaging: weight sums per slot
-    private readonly float[] _heard = new float[HeardRingFrames * 2]; // P(S1), P(S2) per frame, slot = frame % ring
-    private readonly float _minPosterior;
     private float[] _syncAudio = [];
     private long _frames;                  // frames released by the front end
     private long _nextEnd;                 // end (exclusive) of the next window
@@ -99,7 +96,6 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         _envelope = new float[_hop + _lookahead + 1];
         _nextEnd = _hop;
         _averaging = options.AveragingLookaheadFrames;
-        _minPosterior = options.MinSoundPosterior;
         _sum = _averaging < 0 ? [] : new float[_ringFrames * S];
         _weight = _averaging < 0 ? [] : new float[_ringFrames];
     }
@@ -184,9 +180,7 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
             await RunWindowAsync(_frames, _frames, finalized, cancellationToken).ConfigureAwait(false);
         }
 
-        int decoded = finalized.Count;
         _decoder.Flush(finalized);
-        DropUnheard(finalized, decoded);
         _frontEnd.DropSilent(finalized, start, _offset);
         _flushed = true;
     }
@@ -296,46 +290,12 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
             }
 
             _envelope[i] = _ring[(slot * _channels) + (int)FeatureChannel.Homomorphic];
-            int heard = (int)(f % HeardRingFrames) * 2;
-            _heard[heard] = _posteriors[(i * S) + (int)HeartState.S1];
-            _heard[heard + 1] = _posteriors[(i * S) + (int)HeartState.S2];
         }
 
         if (count > 0)
         {
             _emitted = until;
-            int before = finalized.Count;
             _decoder.Push(_posteriors.AsSpan(0, count * S), _envelope.AsSpan(0, count), finalized);
-            DropUnheard(finalized, before);
-        }
-    }
-
-    /// <summary>Removes sounds (from <paramref name="start"/> on) whose mean posterior of their type is below the option's minimum.</summary>
-    private void DropUnheard(List<HeartSound> finalized, int start)
-    {
-        if (_minPosterior <= 0)
-        {
-            return;
-        }
-
-        for (int i = finalized.Count - 1; i >= start; i--)
-        {
-            HeartSound sound = finalized[i];
-            long first = Math.Max(0, (long)Math.Round((sound.StartSeconds - _offset) * _frameRate));
-            long last = Math.Max(first + 1, (long)Math.Round((sound.EndSeconds - _offset) * _frameRate));
-            first = Math.Max(first, _emitted - HeardRingFrames);
-            last = Math.Min(last, _emitted);
-            int channel = sound.Type == SoundType.S1 ? 0 : 1;
-            float sum = 0;
-            for (long f = first; f < last; f++)
-            {
-                sum += _heard[((int)(f % HeardRingFrames) * 2) + channel];
-            }
-
-            if (last <= first || sum / (last - first) < _minPosterior)
-            {
-                finalized.RemoveAt(i);
-            }
         }
     }
 

@@ -52,14 +52,6 @@ public sealed record NeuralStreamingOptions
     /// </summary>
     public int AveragingLookaheadFrames { get; init; } = -1;
 
-    /// <summary>
-    /// A decoded sound is reported only when the network's mean posterior of its type over its frames reaches this
-    /// (0 = every decoded sound). The HSMM always fits a rhythm, also to a chest with no heart sounds; the network's own
-    /// posteriors say whether a sound was heard, so "no heart sounds" can be raised. Chosen from bench alerts and the
-    /// agreement bench (docs/ALERTS.md).
-    /// </summary>
-    public float MinSoundPosterior { get; init; }
-
     /// <summary>Decoder window, step and look-ahead.</summary>
     public StreamingDecoderOptions Decoder { get; init; } = StreamingDecoderOptions.Default with { LookaheadSeconds = 0.5, StepSeconds = 0.25 };
 
@@ -96,11 +88,6 @@ public sealed record NeuralStreamingOptions
         if (AveragingLookaheadFrames < -1 || AveragingLookaheadFrames > LookaheadFrames)
         {
             throw new ArgumentException($"{nameof(AveragingLookaheadFrames)} must be -1 (one window) or 0..{nameof(LookaheadFrames)} ({LookaheadFrames}), got {AveragingLookaheadFrames}");
-        }
-
-        if (!(MinSoundPosterior is >= 0 and < 1))
-        {
-            throw new ArgumentException($"{nameof(MinSoundPosterior)} must lie in 0..1 (exclusive), got {MinSoundPosterior}");
         }
 
         ArgumentNullException.ThrowIfNull(Decoder, nameof(Decoder));

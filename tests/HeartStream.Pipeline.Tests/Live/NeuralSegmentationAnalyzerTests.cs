@@ -220,22 +220,6 @@ public sealed class NeuralSegmentationAnalyzerTests : IDisposable
 
     private Task<List<HeartSound>> RunAsync(WavAudio audio, int chunk) => RunAsync(audio, chunk, _stage, null);
 
-    [Fact]
-    public async Task PushAsync_MinSoundPosterior_KeepsOnlyConfidentSoundsOfTheUnfilteredSet()
-    {
-        WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, "physionet2016", "a0035.wav"));
-
-        List<HeartSound> all = await RunAsync(audio, audio.SampleRate / 10, _stage, NeuralStreamingOptions.Default);
-        List<HeartSound> moderate = await RunAsync(audio, audio.SampleRate / 10, _stage, NeuralStreamingOptions.Default with { MinSoundPosterior = 0.2f });
-        List<HeartSound> strict = await RunAsync(audio, audio.SampleRate / 10, _stage, NeuralStreamingOptions.Default with { MinSoundPosterior = 0.99f });
-
-        Assert.True(all.Count > 10, $"only {all.Count} sounds");
-        Assert.All(moderate, s => Assert.Contains(s, all));
-        Assert.True(moderate.Count >= 0.9 * all.Count, $"a 0.2 minimum kept {moderate.Count} of {all.Count} sounds of a clean recording");
-        Assert.True(strict.Count < moderate.Count, $"a 0.99 minimum kept {strict.Count} of {moderate.Count}");
-        Assert.Throws<ArgumentException>(() => (NeuralStreamingOptions.Default with { MinSoundPosterior = 1f }).Validate(256));
-    }
-
     private async Task<List<HeartSound>> RunAsync(WavAudio audio, int chunk, BatchedInferenceStage stage, NeuralStreamingOptions? options)
     {
         var analyzer = new NeuralSegmentationAnalyzer(stage, _segmenter.Decoder, audio.SampleRate, options);
