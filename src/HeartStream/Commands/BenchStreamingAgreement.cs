@@ -41,6 +41,12 @@ internal static class BenchStreamingAgreement
             baseOptions = parse.GetValue(rateInterval) is double i ? baseOptions with { HeartRateIntervalSeconds = i } : baseOptions;
             baseOptions = parse.GetValue(rateGrowth) is double g ? baseOptions with { HeartRateFillingGrowth = g } : baseOptions;
             bool isNeural = parse.GetValue(neural);
+            if (isNeural && (baseOptions != StreamingDecoderOptions.Default || parse.GetValue(repeat) != 1))
+            {
+                Console.Error.WriteLine("error: --history, --hr-interval, --hr-growth and --repeat apply to the baseline decoder; with --neural use --neural-settings");
+                return 2;
+            }
+
             return Run(parse.GetValue(data)!, parse.GetValue(split)!, isNeural ? parse.GetValue(neuralSettings)! : parse.GetValue(settings)!, parse.GetValue(tolerance), isNeural, baseOptions, parse.GetValue(repeat));
         });
         return command;
