@@ -174,18 +174,29 @@ internal sealed class AlertBench
     private (double Seconds, List<AlertEvent> Raised, List<HeartSound> Sounds) Replay(AlertBenchRecording recording, AlertOptions options)
     {
         WavAudio audio = WavReader.Read(recording.Path);
-        int rate = audio.SampleRate;
+        (double seconds, List<AlertEvent> events, List<HeartSound> sounds) = Replay(
+            System.IO.Path.GetFileNameWithoutExtension(recording.Path), audio.Samples, audio.SampleRate, recording.Profile, options);
+        return (seconds, events.Where(a => a.State == AlertState.Raised).ToList(), sounds);
+    }
+
+    /// <summary>
+    /// Samples through the device analysis stage (no drops: the capture edge waits) and a fresh engine using
+    /// <paramref name="profile"/>; returns every alert event (raised, updated, cleared) and the reported sounds.
+    /// </summary>
+    public (double Seconds, List<AlertEvent> Events, List<HeartSound> Sounds) Replay(string device, ReadOnlyMemory<float> samples, int rate, string profile, AlertOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var audio = (Samples: samples, SampleRate: rate);
         int chunk = Math.Max(1, rate / 10);
         var pool = new ChunkPool(chunk, 8);
-        string device = System.IO.Path.GetFileNameWithoutExtension(recording.Path);
         var stage = new DeviceAnalysisStage(device, rate, _analyzers.Create(device, rate), pool, VitalsInterval, VitalsWindow, heardBeatGate: _heardBeatGate);
         var input = Channel.CreateBounded<AudioChunk>(new BoundedChannelOptions(4) { FullMode = BoundedChannelFullMode.Wait });
         var output = Channel.CreateUnbounded<PipelineEvent>();
         Task run = stage.RunAsync(input.Reader, output.Writer);
-        var perDevice = new AlertOptions { DefaultProfile = recording.Profile, AlertIdPrefix = options.AlertIdPrefix };
-        foreach ((string name, AlertProfile profile) in options.Profiles)
+        var perDevice = new AlertOptions { DefaultProfile = profile, AlertIdPrefix = options.AlertIdPrefix };
+        foreach ((string name, AlertProfile named) in options.Profiles)
         {
-            perDevice.Profiles[name] = profile;
+            perDevice.Profiles[name] = named;
         }
 
         var engine = new AlertEngine(perDevice);
@@ -197,7 +208,7 @@ internal sealed class AlertBench
             {
                 int n = Math.Min(chunk, audio.Samples.Length - at);
                 float[] buffer = pool.Rent();
-                audio.Samples.AsSpan(at, n).CopyTo(buffer);
+                audio.Samples.Span.Slice(at, n).CopyTo(buffer);
                 await input.Writer.WriteAsync(new AudioChunk(buffer, n, at, Stopwatch.GetTimestamp())).ConfigureAwait(false);
             }
 
@@ -223,6 +234,6 @@ internal sealed class AlertBench
 
         run.GetAwaiter().GetResult();
         feed.GetAwaiter().GetResult();
-        return ((double)audio.Samples.Length / rate, alerts.Where(a => a.State == AlertState.Raised).ToList(), sounds);
+        return ((double)audio.Samples.Length / rate, alerts, sounds);
     }
 }

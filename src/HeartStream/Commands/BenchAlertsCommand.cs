@@ -29,17 +29,51 @@ internal static class BenchAlertsCommand
         var evidence = new Option<bool>("--evidence") { Description = "Print one EVIDENCE line per raised alert (recording, age, profile, reported vs annotated heart rate, quality)." };
         var segmenter = new Option<string>("--segmenter") { Description = "Live segmenter under test: neural (the service's default) or baseline.", DefaultValueFactory = _ => LiveAnalyzers.Neural };
         var gate = new Option<bool>("--heard-beat-gate") { Description = "Vitals count only sounds that stand out of the noise (Pipeline:HeardBeatGate)." };
-        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence, segmenter, gate };
+        var models = new Option<DirectoryInfo?>("--models") { Description = "Model registry to take the neural segmenter from (default: the shipped models)." };
+        var minPosterior = new Option<double>("--min-sound-posterior") { Description = "Neural: report a sound only when the network's mean posterior of its type reaches this (Pipeline:NeuralMinSoundPosterior; default: the service's)." , DefaultValueFactory = _ => -1 };
+        var noSounds = new Option<bool>("--no-heart-sounds")
+        {
+            Description = "Instead: splice 20 s of each CirCor test recording's own diastolic noise after its last diastole and measure whether and how fast no-heart-sounds is raised.",
+        };
+        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence, segmenter, gate, noSounds, models, minPosterior };
         command.SetAction(parse =>
         {
             string chosen = parse.GetValue(segmenter)!;
             LiveAnalyzers.Validate(chosen);
+            double posterior = parse.GetValue(minPosterior);
+            var live = posterior >= 0 ? new LivePipelineOptions { NeuralMinSoundPosterior = posterior } : null;
+            string? registry = parse.GetValue(models)?.FullName;
             Func<IDeviceAnalyzerFactory> make = analyzers ?? (() =>
-                (chosen == LiveAnalyzers.Neural ? LiveAnalyzers.TryLoadNeural(null, Console.Error.WriteLine) : null)
+                (chosen == LiveAnalyzers.Neural ? LiveAnalyzers.TryLoadNeural(live, Console.Error.WriteLine, registry) : null)
                 ?? (IDeviceAnalyzerFactory)new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters)));
+            if (parse.GetValue(noSounds))
+            {
+                return RunNoHeartSounds(parse.GetValue(data)!, parse.GetValue(limit), make, parse.GetValue(gate));
+            }
+
             return Run(parse.GetValue(data)!, parse.GetValue(limit), parse.GetValue(profile), parse.GetValue(evidence), make, parse.GetValue(gate));
         });
         return command;
+    }
+
+    private static int RunNoHeartSounds(DirectoryInfo data, int limit, Func<IDeviceAnalyzerFactory> analyzers, bool heardBeatGate)
+    {
+        if (!data.Exists)
+        {
+            Console.Error.WriteLine($"error: data folder {data.FullName} does not exist");
+            return 2;
+        }
+
+        IDeviceAnalyzerFactory factory = analyzers();
+        try
+        {
+            Console.WriteLine($"analysis: {(factory is NeuralAnalyzerFactory n ? n.ModelName + " (neural, batched)" : "baseline")}, heard-beat gate {(heardBeatGate ? "on" : "off")}");
+            return NoHeartSoundsBench.Run(data.FullName, limit, new AlertBench(factory, heardBeatGate), Console.Out);
+        }
+        finally
+        {
+            (factory as IDisposable)?.Dispose();
+        }
     }
 
     private static int Run(DirectoryInfo data, int limit, string? profileName, bool evidence, Func<IDeviceAnalyzerFactory> analyzers, bool heardBeatGate)

@@ -128,21 +128,24 @@ internal static class BenchNeuralAgreement
         {
             string[] parts = entry.Split(':');
             int window = 0, averaging = -1;
-            if (parts.Length is < 4 or > 6
+            float minPosterior = 0;
+            if (parts.Length is < 4 or > 7
                 || !int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int hop)
                 || !int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out int emit)
                 || !double.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out double lookahead)
                 || !double.TryParse(parts[3], NumberStyles.Float, CultureInfo.InvariantCulture, out double step)
                 || (parts.Length >= 5 && !int.TryParse(parts[4], NumberStyles.Integer, CultureInfo.InvariantCulture, out window))
-                || (parts.Length == 6 && !int.TryParse(parts[5], NumberStyles.Integer, CultureInfo.InvariantCulture, out averaging)))
+                || (parts.Length >= 6 && !int.TryParse(parts[5], NumberStyles.Integer, CultureInfo.InvariantCulture, out averaging))
+                || (parts.Length == 7 && !float.TryParse(parts[6], NumberStyles.Float, CultureInfo.InvariantCulture, out minPosterior)))
             {
-                throw new ArgumentException($"--neural-settings entry '{entry}' is not hop-frames:emission-look-ahead-frames:decoder-look-ahead-s:step-s[:window-frames[:averaging-look-ahead-frames]] (e.g. 25:50:0.5:0.25 or 50:25:0.5:0.25:128 or 25:50:0.5:0.25:128:25)");
+                throw new ArgumentException($"--neural-settings entry '{entry}' is not hop-frames:emission-look-ahead-frames:decoder-look-ahead-s:step-s[:window-frames[:averaging-look-ahead-frames[:min-sound-posterior]]] (e.g. 25:50:0.5:0.25 or 50:25:0.5:0.25:128 or 25:50:0.5:0.25:128:25)");
             }
 
             result.Add(new NeuralStreamingOptions
             {
                 WindowFrames = window,
                 AveragingLookaheadFrames = averaging,
+                MinSoundPosterior = minPosterior,
                 HopFrames = hop,
                 LookaheadFrames = emit,
                 Decoder = StreamingDecoderOptions.Default with { LookaheadSeconds = lookahead, StepSeconds = step },

@@ -65,6 +65,11 @@ internal static class LiveAnalyzers
             neural = neural with { AveragingLookaheadFrames = averaging };
         }
 
+        if (options?.NeuralMinSoundPosterior is double posterior)
+        {
+            neural = neural with { MinSoundPosterior = (float)posterior };
+        }
+
         try
         {
             var registry = new ModelRegistry(registryRoot ?? DefaultPaths.Models);

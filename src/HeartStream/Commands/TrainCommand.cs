@@ -54,9 +54,15 @@ internal static class TrainCommand
         var minutes = new Option<double>("--max-minutes") { Description = "Stop after the epoch that passes this budget.", DefaultValueFactory = _ => new SegmenterTrainingOptions().MaxMinutes };
         var seed = new Option<int>("--seed") { Description = "Seed for initialisation and window sampling.", DefaultValueFactory = _ => new SegmenterTrainingOptions().Seed };
         var cache = new Option<DirectoryInfo?>("--feature-cache") { Description = "Folder to cache computed features in (keyed by the feature-settings hash)." };
+        var patience = new Option<int>("--patience") { Description = "Epochs without a better validation F1 before stopping.", DefaultValueFactory = _ => new SegmenterTrainingOptions().Patience };
+        var noSounds = new Option<double>("--no-heart-sounds-fraction")
+        {
+            Description = "Share of training recordings that get an extra copy with their own diastolic noise spliced in (heart sounds stop, labelled no sound); 0 = none.",
+            DefaultValueFactory = _ => 0.5,
+        };
         var command = new Command("segmenter", "Train the neural (TCN) segmenter on the CirCor training split; early stopping on the validation split.")
         {
-            data, models, name, version, epochs, steps, width, layers, minutes, seed, cache,
+            data, models, name, version, epochs, steps, width, layers, minutes, seed, cache, noSounds, patience,
         };
         command.SetAction(parse =>
         {
@@ -64,6 +70,13 @@ internal static class TrainCommand
             if (!dir.Exists)
             {
                 Console.Error.WriteLine($"error: data folder {dir.FullName} does not exist");
+                return 2;
+            }
+
+            double fraction = parse.GetValue(noSounds);
+            if (fraction is < 0 or > 1)
+            {
+                Console.Error.WriteLine($"error: --no-heart-sounds-fraction must lie in 0..1, got {fraction}");
                 return 2;
             }
 
@@ -75,16 +88,19 @@ internal static class TrainCommand
                 Layers = parse.GetValue(layers),
                 MaxMinutes = parse.GetValue(minutes),
                 Seed = parse.GetValue(seed),
+                Patience = parse.GetValue(patience),
             };
             var log = new SynchronousProgress();
             var settings = FeatureSettings.Default;
             SegmenterParameters baseline = SegmenterParameters.Load(DefaultPaths.BaselineParameters);
             var started = System.Diagnostics.Stopwatch.StartNew();
             string cacheDir = parse.GetValue(cache)?.FullName ?? Path.Combine(Path.GetTempPath(), "heartstream-features");
-            IReadOnlyList<LabelledRecording> train = SegmenterData.Load(SegmentationCases.CirCor(dir.FullName, SplitPart.Train), settings, cacheDir);
+            IReadOnlyList<SegmentationBenchmarkCase> trainCases = SegmentationCases.CirCor(dir.FullName, SplitPart.Train);
+            IReadOnlyList<LabelledRecording> train = SegmenterData.Load(trainCases, settings, cacheDir);
             IReadOnlyList<LabelledRecording> val = SegmenterData.Load(SegmentationCases.CirCor(dir.FullName, SplitPart.Val), settings, cacheDir);
-            Console.Error.WriteLine($"features for {train.Count} training and {val.Count} validation recordings in {started.Elapsed.TotalSeconds:0} s");
-            SegmenterTrainingResult result = SegmenterTrainer.Train(train, val, baseline, options, log);
+            IReadOnlyList<LabelledRecording> spliced = NoHeartSoundsAugmentation.Create(trainCases, settings, fraction, options.Seed);
+            Console.Error.WriteLine($"features for {train.Count} training (+{spliced.Count} with heart sounds stopping) and {val.Count} validation recordings in {started.Elapsed.TotalSeconds:0} s");
+            SegmenterTrainingResult result = SegmenterTrainer.Train([.. train, .. spliced], val, baseline, options, log);
             var metrics = new Dictionary<string, double>
             {
                 ["val_frame_accuracy"] = Math.Round(result.Best.ValFrameAccuracy, 4),
@@ -100,7 +116,7 @@ internal static class TrainCommand
             string modelVersion = parse.GetValue(version)!;
             ModelManifest manifest = ModelPackager.SaveSegmenter(
                 result, modelsRoot, modelName, modelVersion, settings,
-                $"CirCor 2022 training split ({train.Count} annotated recordings), validation split ({val.Count}) for early stopping",
+                $"CirCor 2022 training split ({train.Count} annotated recordings, plus {spliced.Count} copies with their own diastolic noise spliced in as no-sound stretches), validation split ({val.Count}) for early stopping",
                 $"PatientSplit seed {PatientSplit.DefaultSeed} (patient-wise, stratified)",
                 metrics,
                 "heartstream " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)),

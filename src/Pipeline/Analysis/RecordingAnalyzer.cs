@@ -21,6 +21,7 @@ public sealed class RecordingAnalyzer
     private readonly FeatureSettings _settings;
     private readonly IEmissionModel? _emissions;
     private SpringerSegmenter? _segmenter;
+    private readonly float _minSoundPosterior;
     private float[] _posteriors = [];
 
     public RecordingAnalyzer(SegmenterParameters parameters, FeatureSettings? settings = null)
@@ -31,8 +32,18 @@ public sealed class RecordingAnalyzer
     /// <param name="parameters">Decoder parameters (durations, priors, sound offset); also the emission model when <paramref name="emissions"/> is null.</param>
     /// <param name="emissions">Emission model producing the posteriors, or null for the logistic model in <paramref name="parameters"/>.</param>
     /// <param name="settings">Feature settings (default <see cref="FeatureSettings.Default"/>).</param>
-    public RecordingAnalyzer(SegmenterParameters parameters, IEmissionModel? emissions, FeatureSettings? settings = null)
+    /// <param name="minSoundPosterior">
+    /// With <paramref name="emissions"/>: report a decoded sound only when the network's mean posterior of its type
+    /// reaches this (<see cref="HeardSounds"/>; the live neural path's default too, so both report the same sounds).
+    /// </param>
+    public RecordingAnalyzer(SegmenterParameters parameters, IEmissionModel? emissions, FeatureSettings? settings = null, float minSoundPosterior = HeardSounds.DefaultMinPosterior)
     {
+        if (!(minSoundPosterior is >= 0 and < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(minSoundPosterior), minSoundPosterior, "the minimum sound posterior must lie in 0..1 (exclusive)");
+        }
+
+        _minSoundPosterior = minSoundPosterior;
         ArgumentNullException.ThrowIfNull(parameters);
         _settings = settings ?? FeatureSettings.Default;
         if (parameters.FeatureSettingsHash.Length > 0 && parameters.FeatureSettingsHash != _settings.Hash())
@@ -134,6 +145,7 @@ public sealed class RecordingAnalyzer
             Span<float> posteriors = _posteriors.AsSpan(0, frames * LogisticEmissionModel.States);
             _emissions.Predict(features, posteriors);
             hr = _segmenter.DecodePosteriors(posteriors, envelope, _parameters, states, sounds);
+            DropUnheard(sounds, posteriors, frames);
         }
 
         ClampToRecording(sounds, duration);
@@ -143,6 +155,26 @@ public sealed class RecordingAnalyzer
         }
 
         return new RecordingAnalysis(AnalysisStatus.Ok, duration, sampleRate, signal, sounds, hr, warnings);
+    }
+
+    /// <summary>Removes sounds whose mean network posterior of their type is below the minimum (<see cref="HeardSounds"/>).</summary>
+    private void DropUnheard(List<HeartSound> sounds, ReadOnlySpan<float> posteriors, int frames)
+    {
+        if (_minSoundPosterior <= 0)
+        {
+            return;
+        }
+
+        for (int i = sounds.Count - 1; i >= 0; i--)
+        {
+            HeartSound sound = sounds[i];
+            (long first, long last) = HeardSounds.Frames(sound, _parameters.SoundOffsetSeconds, _settings.FrameRate);
+            int state = (int)(sound.Type == SoundType.S1 ? HeartState.S1 : HeartState.S2);
+            if (HeardSounds.Mean(posteriors, frames, LogisticEmissionModel.States, state, first, Math.Min(last, frames)) < _minSoundPosterior)
+            {
+                sounds.RemoveAt(i);
+            }
+        }
     }
 
     /// <summary>

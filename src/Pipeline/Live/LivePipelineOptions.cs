@@ -48,6 +48,9 @@ public sealed class LivePipelineOptions
     /// <summary>Neural segmenter: least future frames of a window averaged into a frame's posteriors (-1 = one window; null = the default).</summary>
     public int? NeuralAveragingLookaheadFrames { get; set; }
 
+    /// <summary>Neural segmenter: least mean posterior of a decoded sound's type for it to be reported (0 = every decoded sound; null = the default).</summary>
+    public double? NeuralMinSoundPosterior { get; set; }
+
     /// <summary>Segmenter parameters JSON; empty = the shipped baseline next to the executable.</summary>
     public string SegmenterParameters { get; set; } = "";
 
@@ -116,6 +119,11 @@ public sealed class LivePipelineOptions
         if (NeuralLookaheadFrames is < -1 or > 4096)
         {
             errors.Add($"{SectionName}:NeuralLookaheadFrames must be -1 (default) .. 4096; got {NeuralLookaheadFrames}.");
+        }
+
+        if (NeuralMinSoundPosterior is double posterior && !(posterior is >= 0 and < 1))
+        {
+            errors.Add($"{SectionName}:NeuralMinSoundPosterior must lie in 0..1 (exclusive); got {NeuralMinSoundPosterior}.");
         }
 
         if (NeuralAveragingLookaheadFrames is < -1 or > 4096)

@@ -26,6 +26,7 @@ namespace HeartStream.Pipeline.Live;
 public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAnalyzer, INormalizedFrameSource
 {
     private const int S = LogisticEmissionModel.States;
+    private const int HeardRingFrames = 512; // 10 s of S1/S2 posteriors: more than a decoded sound can lag its frames (look-ahead + step ≤ 3 s)
 
     private readonly StreamingFrontEnd _frontEnd;
     private readonly StreamingHsmmDecoder _decoder;
@@ -43,6 +44,8 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
     private readonly int _averaging;       // -1: one window per frame; else min future frames of an averaged window
     private readonly float[] _sum;         // averaging: weighted posterior sums, slot = frame % _ringFrames, state-minor
     private readonly float[] _weight;      // averaging: weight sums per slot
+    private readonly float[] _heard;       // min posterior on: P(S1), P(S2) per frame, slot = frame % HeardRingFrames
+    private readonly float _minPosterior;
     private float[] _syncAudio = [];
     private long _frames;                  // frames released by the front end
     private long _nextEnd;                 // end (exclusive) of the next window
@@ -96,6 +99,8 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         _envelope = new float[_hop + _lookahead + 1];
         _nextEnd = _hop;
         _averaging = options.AveragingLookaheadFrames;
+        _minPosterior = options.MinSoundPosterior;
+        _heard = _minPosterior > 0 ? new float[HeardRingFrames * 2] : [];
         _sum = _averaging < 0 ? [] : new float[_ringFrames * S];
         _weight = _averaging < 0 ? [] : new float[_ringFrames];
     }
@@ -180,7 +185,9 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
             await RunWindowAsync(_frames, _frames, finalized, cancellationToken).ConfigureAwait(false);
         }
 
+        int decoded = finalized.Count;
         _decoder.Flush(finalized);
+        DropUnheard(finalized, decoded);
         _frontEnd.DropSilent(finalized, start, _offset);
         _flushed = true;
     }
@@ -290,12 +297,41 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
             }
 
             _envelope[i] = _ring[(slot * _channels) + (int)FeatureChannel.Homomorphic];
+            if (_heard.Length > 0)
+            {
+                int heard = (int)(f % HeardRingFrames) * 2;
+                _heard[heard] = _posteriors[(i * S) + (int)HeartState.S1];
+                _heard[heard + 1] = _posteriors[(i * S) + (int)HeartState.S2];
+            }
         }
 
         if (count > 0)
         {
             _emitted = until;
+            int before = finalized.Count;
             _decoder.Push(_posteriors.AsSpan(0, count * S), _envelope.AsSpan(0, count), finalized);
+            DropUnheard(finalized, before);
+        }
+    }
+
+    /// <summary>Removes sounds (from <paramref name="start"/> on) whose mean posterior of their type is below the option's minimum.</summary>
+    private void DropUnheard(List<HeartSound> finalized, int start)
+    {
+        if (_heard.Length == 0)
+        {
+            return;
+        }
+
+        for (int i = finalized.Count - 1; i >= start; i--)
+        {
+            HeartSound sound = finalized[i];
+            (long first, long last) = HeardSounds.Frames(sound, _offset, _frameRate);
+            first = Math.Max(first, _emitted - HeardRingFrames);
+            last = Math.Min(last, _emitted);
+            if (HeardSounds.Mean(_heard, HeardRingFrames, 2, sound.Type == SoundType.S1 ? 0 : 1, first, last) < _minPosterior)
+            {
+                finalized.RemoveAt(i);
+            }
         }
     }
 

@@ -1,3 +1,5 @@
+using HeartStream.Pipeline.Segmentation;
+
 namespace HeartStream.Pipeline.Streaming;
 
 /// <summary>
@@ -25,6 +27,7 @@ public sealed record NeuralStreamingOptions
     {
         WindowFrames = 128,
         AveragingLookaheadFrames = 0,
+        MinSoundPosterior = HeardSounds.DefaultMinPosterior,
         Decoder = StreamingDecoderOptions.Default with { LookaheadSeconds = 0.25, StepSeconds = 0.5 },
     };
 
@@ -51,6 +54,14 @@ public sealed record NeuralStreamingOptions
     /// up to that same window; nothing waits longer, it only reuses windows that already ran.
     /// </summary>
     public int AveragingLookaheadFrames { get; init; } = -1;
+
+    /// <summary>
+    /// A decoded sound is reported only when the network's mean posterior of its type over its frames reaches this
+    /// (0 = every decoded sound; <see cref="Default"/>: <see cref="HeardSounds.DefaultMinPosterior"/>, the offline
+    /// analyser's too). The HSMM always fits a rhythm, also to a chest with no heart sounds; the network says whether a
+    /// sound was heard, so "no heart sounds" can be raised.
+    /// </summary>
+    public float MinSoundPosterior { get; init; }
 
     /// <summary>Decoder window, step and look-ahead.</summary>
     public StreamingDecoderOptions Decoder { get; init; } = StreamingDecoderOptions.Default with { LookaheadSeconds = 0.5, StepSeconds = 0.25 };
@@ -88,6 +99,11 @@ public sealed record NeuralStreamingOptions
         if (AveragingLookaheadFrames < -1 || AveragingLookaheadFrames > LookaheadFrames)
         {
             throw new ArgumentException($"{nameof(AveragingLookaheadFrames)} must be -1 (one window) or 0..{nameof(LookaheadFrames)} ({LookaheadFrames}), got {AveragingLookaheadFrames}");
+        }
+
+        if (!(MinSoundPosterior is >= 0 and < 1))
+        {
+            throw new ArgumentException($"{nameof(MinSoundPosterior)} must lie in 0..1 (exclusive), got {MinSoundPosterior}");
         }
 
         ArgumentNullException.ThrowIfNull(Decoder, nameof(Decoder));

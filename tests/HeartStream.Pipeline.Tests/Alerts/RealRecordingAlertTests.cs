@@ -6,6 +6,7 @@ using HeartStream.Pipeline.Events;
 using HeartStream.Pipeline.Live;
 using HeartStream.Pipeline.Segmentation;
 using HeartStream.TestSupport;
+using HeartStream.Training.Data;
 using Xunit.Abstractions;
 
 namespace HeartStream.Pipeline.Tests.Alerts;
@@ -76,7 +77,7 @@ public sealed class RealRecordingAlertTests(ITestOutputHelper output)
     {
         // 46532_AV (normal child) up to its last annotated diastole, then 20 s of its own diastolic noise (a splice).
         WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, "circor", "46532_AV.wav"));
-        (float[] samples, double onset) = NoHeartSoundsSplice.Build(audio.Samples.ToArray(), audio.SampleRate, Path.Combine(RepoPaths.Samples, "circor", "46532_AV.tsv"), 20);
+        (float[] samples, double onset) = NoHeartSoundsSplice.Build(audio.Samples, audio.SampleRate, CirCorSegmentation.Read(Path.Combine(RepoPaths.Samples, "circor", "46532_AV.tsv")), 20);
         var seen = new List<PipelineEvent>();
         List<AlertEvent> alerts = Replay(samples, audio.SampleRate, new AlertOptions { DefaultProfile = "child" }, seen);
 

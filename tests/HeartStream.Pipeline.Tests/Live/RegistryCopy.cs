@@ -4,7 +4,7 @@ using HeartStream.TestSupport;
 namespace HeartStream.Pipeline.Tests.Live;
 
 /// <summary>
-/// A temporary model registry for hot-reload tests: one shipped model copied as version 1.0.0 (current), and new
+/// A temporary model registry for hot-reload tests: one shipped model copied as version 1.0.0 (current, whatever its shipped version), and new
 /// versions published from it — the same real network under another version, or with one byte of the network flipped
 /// (a corrupt file the registry's SHA-256 check must refuse).
 /// </summary>
@@ -16,6 +16,7 @@ internal sealed class RegistryCopy : IDisposable
         Root = Path.Combine(Path.GetTempPath(), "heartstream-registry-copy-" + Guid.NewGuid().ToString("N"));
         string shipped = new ModelRegistry(RepoPaths.Models).DefaultVersion(name);
         Copy(Path.Combine(RepoPaths.Models, name, shipped), Path.Combine(Root, name, "1.0.0"));
+        Renumber(Path.Combine(Root, name, "1.0.0"), shipped, "1.0.0");
         File.WriteAllText(Path.Combine(Root, name, ModelRegistry.CurrentFileName), "1.0.0\n");
     }
 
@@ -30,8 +31,7 @@ internal sealed class RegistryCopy : IDisposable
     {
         string to = Path.Combine(Root, Name, version);
         Copy(Path.Combine(Root, Name, "1.0.0"), to);
-        string manifest = Path.Combine(to, ModelManifest.FileName);
-        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"version\": \"1.0.0\"", $"\"version\": \"{version}\"", StringComparison.Ordinal));
+        Renumber(to, "1.0.0", version);
         if (corrupt)
         {
             string model = Path.Combine(to, "model.onnx");
@@ -52,6 +52,12 @@ internal sealed class RegistryCopy : IDisposable
         {
             Directory.Delete(Root, recursive: true);
         }
+    }
+
+    private static void Renumber(string folder, string from, string to)
+    {
+        string manifest = Path.Combine(folder, ModelManifest.FileName);
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace($"\"version\": \"{from}\"", $"\"version\": \"{to}\"", StringComparison.Ordinal));
     }
 
     private static void Copy(string from, string to)
