@@ -18,7 +18,8 @@ public sealed record NeuralStreamingOptions
     /// frames), emission look-ahead 25 frames, tent averaging of every window that gave a frame any future context
     /// (<see cref="AveragingLookaheadFrames"/> 0: the previous window as well as the emitting one), decoder look-ahead
     /// 0.25 s, step 0.5 s: latency bound 2.34 s from a sound's end, F1 0.953 against the offline neural analyser and 0.967
-    /// against the annotations. The same bound with look-ahead 0.5 s / step 0.25 s agrees slightly better (0.958 /
+    /// against the annotations with segmenter-tcn 1.0.0 (1.1.0 with <see cref="MinSoundPosterior"/> 0.35 live and offline:
+    /// 0.947 / 0.967). The same bound with look-ahead 0.5 s / step 0.25 s agrees slightly better (0.958 /
     /// 0.969) but decodes twice as often: on 2 cores it carries 400 real-time streams with p99 ≤ 2.5 s where this
     /// default carries 800 (docs/PERFORMANCE.md). The properties' own initial values are the plain ones (the model's
     /// window, one window per frame, decoder 0.5 s / 0.25 s).
