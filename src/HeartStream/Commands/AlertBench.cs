@@ -186,7 +186,6 @@ internal sealed class AlertBench
     public (double Seconds, List<AlertEvent> Events, List<HeartSound> Sounds) Replay(string device, ReadOnlyMemory<float> samples, int rate, string profile, AlertOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var audio = (Samples: samples, SampleRate: rate);
         int chunk = Math.Max(1, rate / 10);
         var pool = new ChunkPool(chunk, 8);
         var stage = new DeviceAnalysisStage(device, rate, _analyzers.Create(device, rate), pool, VitalsInterval, VitalsWindow, heardBeatGate: _heardBeatGate);
@@ -204,11 +203,11 @@ internal sealed class AlertBench
         var sounds = new List<HeartSound>();
         Task feed = Task.Run(async () =>
         {
-            for (int at = 0; at < audio.Samples.Length; at += chunk)
+            for (int at = 0; at < samples.Length; at += chunk)
             {
-                int n = Math.Min(chunk, audio.Samples.Length - at);
+                int n = Math.Min(chunk, samples.Length - at);
                 float[] buffer = pool.Rent();
-                audio.Samples.Span.Slice(at, n).CopyTo(buffer);
+                samples.Span.Slice(at, n).CopyTo(buffer);
                 await input.Writer.WriteAsync(new AudioChunk(buffer, n, at, Stopwatch.GetTimestamp())).ConfigureAwait(false);
             }
 
@@ -234,6 +233,6 @@ internal sealed class AlertBench
 
         run.GetAwaiter().GetResult();
         feed.GetAwaiter().GetResult();
-        return ((double)audio.Samples.Length / rate, alerts, sounds);
+        return ((double)samples.Length / rate, alerts, sounds);
     }
 }

@@ -30,7 +30,7 @@ internal static class BenchAlertsCommand
         var segmenter = new Option<string>("--segmenter") { Description = "Live segmenter under test: neural (the service's default) or baseline.", DefaultValueFactory = _ => LiveAnalyzers.Neural };
         var gate = new Option<bool>("--heard-beat-gate") { Description = "Vitals count only sounds that stand out of the noise (Pipeline:HeardBeatGate)." };
         var models = new Option<DirectoryInfo?>("--models") { Description = "Model registry to take the neural segmenter from (default: the shipped models)." };
-        var minPosterior = new Option<double>("--min-sound-posterior") { Description = "Neural: report a sound only when the network's mean posterior of its type reaches this (Pipeline:NeuralMinSoundPosterior; default: the service's)." , DefaultValueFactory = _ => -1 };
+        var minPosterior = new Option<double>("--min-sound-posterior") { Description = "Neural: report a sound only when the network's mean posterior of its type reaches this (Pipeline:NeuralMinSoundPosterior; default: the service's).", DefaultValueFactory = _ => -1 };
         var noSounds = new Option<bool>("--no-heart-sounds")
         {
             Description = "Instead: splice 20 s of each CirCor test recording's own diastolic noise after its last diastole and measure whether and how fast no-heart-sounds is raised.",
