@@ -23,6 +23,7 @@ public sealed class RecordingAnalyzer
     private SpringerSegmenter? _segmenter;
     private readonly float _minSoundPosterior;
     private float[] _posteriors = [];
+    private float[] _heard = [];  // the network's posteriors, kept for the heard-sound rule (the decoder overwrites _posteriors)
 
     public RecordingAnalyzer(SegmenterParameters parameters, FeatureSettings? settings = null)
         : this(parameters, null, settings)
@@ -144,8 +145,20 @@ public sealed class RecordingAnalyzer
 
             Span<float> posteriors = _posteriors.AsSpan(0, frames * LogisticEmissionModel.States);
             _emissions.Predict(features, posteriors);
+            if (_minSoundPosterior > 0)
+            {
+                // DecodePosteriors turns the posteriors into likelihoods (posterior / prior) in place; the rule needs
+                // the posteriors, as the live path uses them.
+                if (_heard.Length < posteriors.Length)
+                {
+                    _heard = new float[posteriors.Length];
+                }
+
+                posteriors.CopyTo(_heard);
+            }
+
             hr = _segmenter.DecodePosteriors(posteriors, envelope, _parameters, states, sounds);
-            DropUnheard(sounds, posteriors, frames);
+            DropUnheard(sounds, _heard, frames);
         }
 
         ClampToRecording(sounds, duration);

@@ -5,6 +5,7 @@ using HeartStream.Pipeline.Features;
 using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Segmentation;
 using HeartStream.TestSupport;
+using HeartStream.Training.Data;
 
 namespace HeartStream.Pipeline.Tests.Inference.Models;
 
@@ -31,6 +32,42 @@ public sealed class ShippedSegmenterTests
         int inSpan = analysis.Sounds.Count(d => d.CentreSeconds >= spanStart && d.CentreSeconds <= spanEnd);
         Assert.True(matched >= 0.8 * reference.Count, $"matched {matched} of {reference.Count} reference sounds");
         Assert.True(inSpan <= (1.25 * reference.Count) + 2, $"{inSpan} detections in the annotated span for {reference.Count} reference sounds");
+    }
+
+    // The heard-sound rule must judge a sound by the network's posteriors. It once read the emission likelihoods the
+    // decoder writes over them (posterior / prior, several times larger), so offline it dropped almost nothing while
+    // the live path dropped sounds below 0.35, and the two disagreed. A real recording followed by 20 s of its own
+    // diastolic noise gives sounds on both sides of the threshold.
+    [Fact]
+    public void Analyze_MinSoundPosterior_ReportsOnlyTheDecodedSoundsTheNetworkHeard()
+    {
+        var registry = new ModelRegistry(RepoPaths.Models);
+        using NeuralSegmenter segmenter = NeuralSegmenter.Load(registry.Resolve("segmenter-tcn", FeatureSettings.Default.Hash()));
+        WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, "circor", "46532_AV.wav"));
+        (float[] samples, _) = NoHeartSoundsSplice.Build(audio.Samples, audio.SampleRate, CirCorSegmentation.Read(Path.Combine(RepoPaths.Samples, "circor", "46532_AV.tsv")), 20);
+        float[] features = RecordingAnalyzer.PrepareFeatures(samples, audio.SampleRate, FeatureSettings.Default);
+        int frames = features.Length / FeatureSettings.Default.Channels;
+        var posteriors = new float[frames * LogisticEmissionModel.States];
+        segmenter.CreateEmissionModel().Predict(features, posteriors);
+        const float min = HeardSounds.DefaultMinPosterior;
+
+        IReadOnlyList<HeartSound> all = new RecordingAnalyzer(segmenter.Decoder, segmenter.CreateEmissionModel(), minSoundPosterior: 0).Analyze(samples, audio.SampleRate).Sounds;
+        IReadOnlyList<HeartSound> heard = new RecordingAnalyzer(segmenter.Decoder, segmenter.CreateEmissionModel(), minSoundPosterior: min).Analyze(samples, audio.SampleRate).Sounds;
+
+        float Mean(HeartSound sound)
+        {
+            (long first, long last) = HeardSounds.Frames(sound, segmenter.Decoder.SoundOffsetSeconds, FeatureSettings.Default.FrameRate);
+            int state = (int)(sound.Type == SoundType.S1 ? HeartState.S1 : HeartState.S2);
+            return HeardSounds.Mean(posteriors, frames, LogisticEmissionModel.States, state, first, Math.Min(last, frames));
+        }
+
+        // A sound cut by the recording's ends is clamped after the rule ran, so its frames here are not the rule's.
+        double duration = (double)samples.Length / audio.SampleRate;
+        bool Inside(HeartSound s) => s.StartSeconds > 0.1 && s.EndSeconds < duration - 0.1;
+        List<HeartSound> expected = all.Where(s => Inside(s) && Mean(s) >= min).ToList();
+        Assert.True(expected.Count > 10, $"only {expected.Count} of {all.Count} decoded sounds were heard");
+        Assert.True(all.Count - expected.Count >= 5, $"only {all.Count - expected.Count} of {all.Count} decoded sounds fall below {min}: the splice should give more");
+        Assert.Equal(expected, heard.Where(Inside));
     }
 
     [Fact]
