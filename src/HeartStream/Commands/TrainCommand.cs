@@ -60,9 +60,16 @@ internal static class TrainCommand
             Description = "Share of training recordings that get an extra copy with their own diastolic noise spliced in (heart sounds stop, labelled no sound); 0 = none.",
             DefaultValueFactory = _ => 0.5,
         };
+        var kernel = new Option<int>("--kernel") { Description = "TCN kernel size (odd).", DefaultValueFactory = _ => new SegmenterTrainingOptions().KernelSize };
+        var dilations = new Option<string?>("--dilations") { Description = "Comma-separated dilation per layer (overrides --layers); default 1,2,4,… over --layers layers." };
+        var future = new Option<int>("--future-frames")
+        {
+            Description = "Future frames the network may see (its look-ahead when served live, which then gives the offline posteriors exactly); -1 = centred layers.",
+            DefaultValueFactory = _ => new SegmenterTrainingOptions().FutureFrames,
+        };
         var command = new Command("segmenter", "Train the neural (TCN) segmenter on the CirCor training split; early stopping on the validation split.")
         {
-            data, models, name, version, epochs, steps, width, layers, minutes, seed, cache, noSounds, patience,
+            data, models, name, version, epochs, steps, width, layers, minutes, seed, cache, noSounds, patience, kernel, dilations, future,
         };
         command.SetAction(parse =>
         {
@@ -80,8 +87,39 @@ internal static class TrainCommand
                 return 2;
             }
 
+            int[]? dilationList = null;
+            if (parse.GetValue(dilations) is string text)
+            {
+                string[] parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                dilationList = new int[parts.Length];
+                for (int i = 0; i < parts.Length; i++)
+                {
+                    if (!int.TryParse(parts[i], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out dilationList[i]) || dilationList[i] < 1)
+                    {
+                        Console.Error.WriteLine($"error: --dilations must be comma-separated positive integers, got '{text}'");
+                        return 2;
+                    }
+                }
+
+                if (parts.Length == 0)
+                {
+                    Console.Error.WriteLine("error: --dilations names no layer");
+                    return 2;
+                }
+            }
+
+            int kernelSize = parse.GetValue(kernel);
+            if (kernelSize < 1 || kernelSize % 2 == 0 || parse.GetValue(future) < -1)
+            {
+                Console.Error.WriteLine($"error: --kernel must be odd and positive (got {kernelSize}) and --future-frames at least -1 (got {parse.GetValue(future)})");
+                return 2;
+            }
+
             var options = new SegmenterTrainingOptions
             {
+                KernelSize = kernelSize,
+                Dilations = dilationList,
+                FutureFrames = parse.GetValue(future),
                 Epochs = parse.GetValue(epochs),
                 StepsPerEpoch = parse.GetValue(steps),
                 Channels = parse.GetValue(width),

@@ -38,6 +38,7 @@ public sealed class NeuralAnalyzerFactory : IDeviceAnalyzerFactory, IDisposable
         _preferCuda = preferCuda;
         Options = options ?? NeuralStreamingOptions.Default;
         Options.Validate(segmenter.Manifest.WindowFrames);
+        Options.ValidateContext(NeuralSegmenter.Context(segmenter.Manifest), segmenter.Manifest.WindowFrames);
         _settings = settings ?? FeatureSettings.Default;
         _decoder = segmenter.Decoder;
         _modelName = segmenter.DisplayName;
@@ -98,6 +99,7 @@ public sealed class NeuralAnalyzerFactory : IDeviceAnalyzerFactory, IDisposable
     {
         ArgumentNullException.ThrowIfNull(segmenter);
         Options.Validate(segmenter.Manifest.WindowFrames);
+        Options.ValidateContext(NeuralSegmenter.Context(segmenter.Manifest), segmenter.Manifest.WindowFrames);
         _stage.Swap(segmenter.CreateBatchModel(owned: true, Options.ResolveWindowFrames(segmenter.Manifest.WindowFrames)));
         Volatile.Write(ref _decoder, segmenter.Decoder);
         Volatile.Write(ref _modelName, segmenter.DisplayName);

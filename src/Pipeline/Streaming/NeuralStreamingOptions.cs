@@ -67,6 +67,37 @@ public sealed record NeuralStreamingOptions
     /// <summary>Decoder window, step and look-ahead.</summary>
     public StreamingDecoderOptions Decoder { get; init; } = StreamingDecoderOptions.Default with { LookaheadSeconds = 0.5, StepSeconds = 0.25 };
 
+    /// <summary>
+    /// For a network with a bounded context (<c>ModelManifest.PastFrames</c>/<c>FutureFrames</c>): throws
+    /// <see cref="ArgumentException"/> unless every frame handed to the decoder comes from a window holding its whole
+    /// receptive field — look-ahead at least the network's future, the past it needs inside the live window, and no
+    /// averaging with windows that saw less future — so the live posteriors are the offline ones. Nothing to check for a
+    /// centred network (null).
+    /// </summary>
+    public void ValidateContext((int Past, int Future)? context, int modelWindowFrames)
+    {
+        if (context is not (int past, int future))
+        {
+            return;
+        }
+
+        int window = ResolveWindowFrames(modelWindowFrames);
+        if (LookaheadFrames < future)
+        {
+            throw new ArgumentException($"the model sees {future} future frames; {nameof(LookaheadFrames)} is {LookaheadFrames}, so live posteriors would lack part of it");
+        }
+
+        if (window - HopFrames - LookaheadFrames < past)
+        {
+            throw new ArgumentException($"the model sees {past} past frames, but a live window of {window} frames with hop {HopFrames} and look-ahead {LookaheadFrames} holds only {window - HopFrames - LookaheadFrames} before its earliest emitted frame; use a longer window");
+        }
+
+        if (AveragingLookaheadFrames >= 0 && AveragingLookaheadFrames < future)
+        {
+            throw new ArgumentException($"{nameof(AveragingLookaheadFrames)} {AveragingLookaheadFrames} would average in windows that saw less than the model's {future} future frames; use -1 or at least {future}");
+        }
+    }
+
     /// <summary>The live window length: <see cref="WindowFrames"/>, or <paramref name="modelWindowFrames"/> when that is 0.</summary>
     public int ResolveWindowFrames(int modelWindowFrames) => WindowFrames == 0 ? modelWindowFrames : WindowFrames;
 

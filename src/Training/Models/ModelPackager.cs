@@ -47,6 +47,8 @@ public static class ModelPackager
             Classes = ["S1", "Systole", "S2", "Diastole"],
             WindowFrames = windowFrames,
             HopFrames = hopFrames,
+            FutureFrames = result.FutureFrames,
+            PastFrames = result.PastFrames,
             FeatureSettings = settings.CanonicalText(),
             FeatureSettingsHash = settings.Hash(),
             DecoderFile = DecoderFileName,

@@ -69,7 +69,7 @@ public static class OnnxModelExporter
                     Weight(b, prefix, conv.Weight),
                     conv.Bias is null ? null : Weight(b, prefix, conv.Bias),
                     strides: [conv.Stride],
-                    pads: [conv.Padding, conv.Padding],
+                    pads: [conv.Padding, conv.PaddingRight],
                     dilations: [conv.Dilation]);
             case BatchNorm1d bn:
                 return b.BatchNormalization(

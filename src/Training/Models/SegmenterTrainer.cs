@@ -34,10 +34,28 @@ public static class SegmenterTrainer
         const int states = LogisticEmissionModel.States;
         int channels = baselineDecoder.Channels;
         var clock = Stopwatch.StartNew();
-        Sequential model = ModelFactory.DilatedTcn(channels, options.Channels, options.Layers, options.KernelSize, states, options.Seed, options.Dropout);
-        string architecture = string.Create(
-            CultureInfo.InvariantCulture,
-            $"DilatedTcn(in {channels}, width {options.Channels}, layers {options.Layers}, kernel {options.KernelSize}, dilations 1..{1 << (options.Layers - 1)}, dropout {options.Dropout}, receptive field {1 + ((options.KernelSize - 1) * ((1 << options.Layers) - 1))} frames) + softmax");
+        Sequential model = ModelFactory.DilatedTcn(channels, options.Channels, options.Layers, options.KernelSize, states, options.Seed, options.Dropout, options.Dilations, options.FutureFrames);
+        string architecture;
+        (int Past, int Future)? context = null;
+        if (options.Dilations is null && options.FutureFrames < 0)
+        {
+            architecture = string.Create(
+                CultureInfo.InvariantCulture,
+                $"DilatedTcn(in {channels}, width {options.Channels}, layers {options.Layers}, kernel {options.KernelSize}, dilations 1..{1 << (options.Layers - 1)}, dropout {options.Dropout}, receptive field {1 + ((options.KernelSize - 1) * ((1 << options.Layers) - 1))} frames) + softmax");
+        }
+        else
+        {
+            int[] dilations = ModelFactory.Dilations(options.Layers, options.Dilations);
+            (int past, int future) = ModelFactory.Context(options.KernelSize, dilations, options.FutureFrames);
+            context = options.FutureFrames >= 0 ? (past, future) : null;
+            if (context is not null && past + future >= options.WindowFrames)
+            {
+                throw new ArgumentException($"a receptive field of {past} past and {future} future frames leaves no frame of a {options.WindowFrames}-frame window with its whole context; use smaller dilations or a longer window");
+            }
+            architecture = string.Create(
+                CultureInfo.InvariantCulture,
+                $"DilatedTcn(in {channels}, width {options.Channels}, layers {dilations.Length}, kernel {options.KernelSize}, dilations {string.Join(",", dilations)}, dropout {options.Dropout}, receptive field {past + 1 + future} frames: {past} past, {future} future) + softmax");
+        }
 
         double[] frequency = LabelFrequency(train);
         float[] weights = new float[states];
@@ -90,7 +108,7 @@ public static class SegmenterTrainer
 
             byte[] onnx = OnnxModelExporter.Segmenter(model, channels, states).ToBytes();
             (double accuracy, double? f1, _) = SegmenterValidation.Evaluate(
-                onnx, validation, decoder, options.WindowFrames, options.HopFrames, options.ValidationDecodeRecordings, options.ToleranceSeconds, channels);
+                onnx, validation, decoder, options.WindowFrames, options.HopFrames, options.ValidationDecodeRecordings, options.ToleranceSeconds, channels, context);
             var record = new SegmenterEpoch(epoch, lossSum / options.StepsPerEpoch, optimizer.LearningRate, accuracy, f1, epochClock.Elapsed.TotalSeconds);
             history.Add(record);
             bool stop = stopping.Report(f1 ?? accuracy);
@@ -113,14 +131,14 @@ public static class SegmenterTrainer
         stopping.RestoreBest();
         byte[] best = OnnxModelExporter.Segmenter(model, channels, states).ToBytes();
         (_, _, double offset) = SegmenterValidation.Evaluate(
-            best, validation, decoder, options.WindowFrames, options.HopFrames, Math.Max(1, options.ValidationDecodeRecordings), options.ToleranceSeconds, channels);
+            best, validation, decoder, options.WindowFrames, options.HopFrames, Math.Max(1, options.ValidationDecodeRecordings), options.ToleranceSeconds, channels, context);
         decoder = decoder with
         {
             SoundOffsetSeconds = Math.Round(-offset, 4),
             TrainedOn = string.Create(CultureInfo.InvariantCulture, $"neural segmenter decoder: baseline durations, priors from the weighted training labels, offset from {Math.Max(1, options.ValidationDecodeRecordings)} validation recordings"),
         };
         progress?.Report(string.Create(CultureInfo.InvariantCulture, $"best epoch {stopping.BestIndex + 1}; sound offset {-offset * 1000:0.0} ms; {clock.Elapsed.TotalSeconds:0} s"));
-        return new SegmenterTrainingResult(model, decoder, history, history[stopping.BestIndex], clock.Elapsed.TotalSeconds, architecture);
+        return new SegmenterTrainingResult(model, decoder, history, history[stopping.BestIndex], clock.Elapsed.TotalSeconds, architecture, context?.Future, context?.Past);
     }
 
     private static double[] LabelFrequency(IReadOnlyList<LabelledRecording> recordings)

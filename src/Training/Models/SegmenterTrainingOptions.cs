@@ -11,6 +11,16 @@ public sealed record SegmenterTrainingOptions
 
     public int KernelSize { get; init; } = 5;
 
+    /// <summary>One dilation per layer (overrides <see cref="Layers"/>); null = 1, 2, 4, … over <see cref="Layers"/> layers.</summary>
+    public IReadOnlyList<int>? Dilations { get; init; }
+
+    /// <summary>
+    /// Future frames the network may see (<see cref="HeartStream.Training.Nn.ModelFactory.FuturePaddings"/>); -1 =
+    /// centred layers (a symmetric receptive field). A bounded look-ahead, with a past that fits the live window, lets
+    /// the live path compute the same posteriors as the offline pass.
+    /// </summary>
+    public int FutureFrames { get; init; } = -1;
+
     public double Dropout { get; init; } = 0.05;
 
     /// <summary>Frames per training window (also the serving window).</summary>

@@ -22,7 +22,8 @@ public static class SegmenterValidation
         int hopFrames,
         int decodeRecordings,
         double toleranceSeconds,
-        int channels)
+        int channels,
+        (int Past, int Future)? context = null)
     {
         ArgumentNullException.ThrowIfNull(recordings);
         ArgumentNullException.ThrowIfNull(decoder);
@@ -37,7 +38,7 @@ public static class SegmenterValidation
             0,
             recordings.Count,
             new ParallelOptions { MaxDegreeOfParallelism = 2 },
-            () => (Model: new OnnxEmissionModel(session, windowFrames, hopFrames), Segmenter: new SpringerSegmenter(maxFrames)),
+            () => (Model: new OnnxEmissionModel(session, windowFrames, hopFrames, context: context), Segmenter: new SpringerSegmenter(maxFrames)),
             (i, _, worker) =>
             {
                 LabelledRecording r = recordings[i];

@@ -20,10 +20,14 @@ public sealed class Conv1d : ILayer
     private Tensor? _gradInput;
     private int _outWidth;
 
-    /// <param name="padding">Zero padding on each side; -1 means "same" (dilation*(kernel-1)/2, odd kernels, stride 1).</param>
+    /// <param name="padding">Zero padding on the left (and the right unless <paramref name="paddingRight"/> is given); -1 means "same" (dilation*(kernel-1)/2, odd kernels, stride 1).</param>
+    /// <param name="paddingRight">Zero padding on the right when it differs from the left (as torch's F.pad before the
+    /// convolution; ONNX Conv pads [begin, end]): an output frame then sees <paramref name="paddingRight"/> input frames
+    /// of the future and dilation·(kernel−1) − <paramref name="paddingRight"/> of the past, for a network that can be
+    /// served with a bounded look-ahead.</param>
     public Conv1d(
         int inChannels, int outChannels, int kernelSize, Random random,
-        int stride = 1, int padding = 0, int dilation = 1, bool bias = true)
+        int stride = 1, int padding = 0, int dilation = 1, bool bias = true, int? paddingRight = null)
     {
         ArgumentNullException.ThrowIfNull(random);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inChannels);
@@ -43,11 +47,14 @@ public sealed class Conv1d : ILayer
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(padding);
+        int right = paddingRight ?? padding;
+        ArgumentOutOfRangeException.ThrowIfNegative(right, nameof(paddingRight));
         InChannels = inChannels;
         OutChannels = outChannels;
         KernelSize = kernelSize;
         Stride = stride;
         Padding = padding;
+        PaddingRight = right;
         Dilation = dilation;
         Weight = new Parameter("weight", [outChannels, inChannels, kernelSize]);
         float bound = WeightInit.DefaultBound(inChannels * kernelSize);
@@ -83,6 +90,9 @@ public sealed class Conv1d : ILayer
 
     public int Dilation { get; }
 
+    /// <summary>Zero padding on the right (equal to <see cref="Padding"/>, the left, unless asymmetric).</summary>
+    public int PaddingRight { get; }
+
     /// <summary>Weight [out, in, kernel].</summary>
     public Parameter Weight { get; }
 
@@ -96,7 +106,7 @@ public sealed class Conv1d : ILayer
     public IReadOnlyList<ILayer> Children => [];
 
     /// <summary>Output length for an input of <paramref name="inWidth"/> frames (torch's formula).</summary>
-    public int OutputWidth(int inWidth) => ((inWidth + (2 * Padding) - (Dilation * (KernelSize - 1)) - 1) / Stride) + 1;
+    public int OutputWidth(int inWidth) => ((inWidth + Padding + PaddingRight - (Dilation * (KernelSize - 1)) - 1) / Stride) + 1;
 
     public Tensor Forward(Tensor input, bool training)
     {

@@ -23,6 +23,16 @@ public sealed class OnnxModelExporterTests
         AssertSegmenterParity(model, batch, time);
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Segmenter_BoundedLookaheadTcn_OrtMatchesForward(int batch, int time)
+    {
+        // Asymmetric padding exports as ONNX Conv pads [begin, end].
+        Sequential model = ModelFactory.DilatedTcn(4, 8, 0, 5, 4, seed: 5, dilations: [1, 2, 4, 2], futureFrames: 5);
+        RandomiseBatchNorm(model, 14);
+        AssertSegmenterParity(model, batch, time);
+    }
+
     [Fact]
     public void Segmenter_UNet_OrtMatchesForward()
     {

@@ -10,6 +10,7 @@ internal static class TorchCases
         "conv1d_stride2_pad3_dil2", "conv1d_same_k5_dil2", "batchnorm1d_train", "batchnorm1d_eval", "relu", "gelu",
         "maxpool1d", "upsample1d", "linear", "globalavgpool1d", "cross_entropy_segmentation",
         "cross_entropy_classification", "adamw_linear_3steps", "tiny_model_conv_bn_relu_conv", "skip_blocks",
+        "conv1d_asym_pad7_1_k5_dil2",
     ];
 
     public static void Run(string directory, string name)
@@ -20,6 +21,9 @@ internal static class TorchCases
         {
             case "conv1d_stride2_pad3_dil2":
                 CheckLayer(f, new Conv1d(3, 4, 3, rng, stride: 2, padding: 3, dilation: 2), training: true);
+                break;
+            case "conv1d_asym_pad7_1_k5_dil2":
+                CheckLayer(f, new Conv1d(3, 4, 5, rng, padding: 7, dilation: 2, paddingRight: 1), training: true);
                 break;
             case "conv1d_same_k5_dil2":
                 CheckLayer(f, new Conv1d(3, 5, 5, rng, padding: Conv1d.SamePadding, dilation: 2), training: true);

@@ -45,6 +45,16 @@ public sealed record ModelManifest
     /// <summary>Serving hop between windows (frames).</summary>
     public int HopFrames { get; init; } = 128;
 
+    /// <summary>
+    /// Segmenters with a bounded look-ahead: the future frames an output frame depends on (null: a centred network
+    /// whose receptive field reaches as far ahead as back). The offline pass then takes each frame's posteriors from a
+    /// window holding its whole context, and the live path can give the very same posteriors with this look-ahead.
+    /// </summary>
+    public int? FutureFrames { get; init; }
+
+    /// <summary>With <see cref="FutureFrames"/>: the past frames an output frame depends on.</summary>
+    public int? PastFrames { get; init; }
+
     /// <summary>FeatureSettings.CanonicalText() at training time.</summary>
     public required string FeatureSettings { get; init; }
 
@@ -106,6 +116,12 @@ public sealed record ModelManifest
         if (string.IsNullOrWhiteSpace(manifest.FeatureSettingsHash) || string.IsNullOrWhiteSpace(manifest.ModelFile))
         {
             throw new InvalidDataException($"{source}: featureSettingsHash and modelFile are required");
+        }
+
+        if (manifest.FutureFrames.HasValue != manifest.PastFrames.HasValue || manifest.FutureFrames < 0 || manifest.PastFrames < 0
+            || (manifest.FutureFrames.HasValue && manifest.PastFrames + manifest.FutureFrames >= manifest.WindowFrames))
+        {
+            throw new InvalidDataException($"{source}: futureFrames and pastFrames go together, are not negative and leave room in the window of {manifest.WindowFrames} frames; got {manifest.FutureFrames?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} and {manifest.PastFrames?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}");
         }
 
         if (manifest.ModelFile.Contains('/', StringComparison.Ordinal) || manifest.ModelFile.Contains('\\', StringComparison.Ordinal) || manifest.ModelFile.Contains("..", StringComparison.Ordinal))

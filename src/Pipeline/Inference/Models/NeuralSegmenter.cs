@@ -57,7 +57,7 @@ public sealed class NeuralSegmenter : IDisposable
 
         try
         {
-            _ = new OnnxEmissionModel(session, model.Manifest.WindowFrames, model.Manifest.HopFrames);
+            _ = new OnnxEmissionModel(session, model.Manifest.WindowFrames, model.Manifest.HopFrames, context: Context(model.Manifest));
         }
         catch
         {
@@ -70,7 +70,14 @@ public sealed class NeuralSegmenter : IDisposable
 
     /// <summary>A new emission model over the shared session (one per worker).</summary>
     public OnnxEmissionModel CreateEmissionModel() =>
-        new(_session, Manifest.WindowFrames, Manifest.HopFrames, name: DisplayName);
+        new(_session, Manifest.WindowFrames, Manifest.HopFrames, name: DisplayName, context: Context(Manifest));
+
+    /// <summary>The manifest's bounded context (past, future frames), or null for a centred network.</summary>
+    public static (int Past, int Future)? Context(ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return manifest.FutureFrames is int future && manifest.PastFrames is int past ? (past, future) : null;
+    }
 
     /// <summary>
     /// The shared session as a fixed-window batch model for a <see cref="Batching.BatchedInferenceStage"/>; when

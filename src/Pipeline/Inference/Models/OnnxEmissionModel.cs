@@ -10,6 +10,12 @@ namespace HeartStream.Pipeline.Inference.Models;
 /// Buffers grow to the largest recording seen and are then reused. The session may be shared by several instances
 /// (ORT runs are thread-safe), but one instance is not: use one per worker.
 /// </summary>
+/// <remarks>
+/// A network with a bounded context (<see cref="ModelManifest.FutureFrames"/> and <see cref="ModelManifest.PastFrames"/>)
+/// runs instead in windows that overlap by exactly its context: each frame takes its posteriors from the one window
+/// that holds its whole receptive field, frames before the recording's start being zeros, as the live path feeds them
+/// (<see cref="Live.NeuralSegmentationAnalyzer"/>). Live and offline then compute the same posteriors.
+/// </remarks>
 public sealed class OnnxEmissionModel : IEmissionModel, IDisposable
 {
     private const string InputName = "features";
@@ -26,6 +32,7 @@ public sealed class OnnxEmissionModel : IEmissionModel, IDisposable
     private float[] _output = [];
     private float[] _sum = [];
     private float[] _weightSum = [];
+    private readonly int _past = -1;   // bounded context: past frames; -1 = tent-averaged windows
 
     /// <param name="session">A loaded segmenter; its input and output are checked here.</param>
     /// <param name="windowFrames">Frames per window (the length the model was trained on).</param>
@@ -33,7 +40,9 @@ public sealed class OnnxEmissionModel : IEmissionModel, IDisposable
     /// <param name="batchSize">Windows per ORT call.</param>
     /// <param name="ownsSession">Whether <see cref="Dispose"/> disposes the session.</param>
     /// <param name="name">Name reported in <see cref="Name"/>.</param>
-    public OnnxEmissionModel(OnnxSession session, int windowFrames = 256, int hopFrames = 128, int batchSize = 8, bool ownsSession = false, string name = "neural")
+    /// <param name="context">A network's bounded context (past, future frames): windows then step by
+    /// <paramref name="windowFrames"/> − past − future and <paramref name="hopFrames"/> is not used.</param>
+    public OnnxEmissionModel(OnnxSession session, int windowFrames = 256, int hopFrames = 128, int batchSize = 8, bool ownsSession = false, string name = "neural", (int Past, int Future)? context = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentOutOfRangeException.ThrowIfLessThan(windowFrames, 8);
@@ -48,6 +57,17 @@ public sealed class OnnxEmissionModel : IEmissionModel, IDisposable
         {
             throw new InvalidDataException(
                 $"segmenter model must map [batch, C, time] to [batch, {States}, time]; it has input [{string.Join(", ", input.Dimensions)}] and output [{string.Join(", ", output.Dimensions)}]");
+        }
+
+        if (context is (int past, int future))
+        {
+            if (past < 0 || future < 0 || past + future >= windowFrames)
+            {
+                throw new ArgumentException($"a context of {past} past and {future} future frames must leave room in the window of {windowFrames} frames", nameof(context));
+            }
+
+            _past = past;
+            hopFrames = windowFrames - past - future;
         }
 
         _session = session;
@@ -71,7 +91,11 @@ public sealed class OnnxEmissionModel : IEmissionModel, IDisposable
 
     public int WindowFrames { get; }
 
+    /// <summary>Step between windows (with a bounded context: the window less the context).</summary>
     public int HopFrames { get; }
+
+    /// <summary>Whether each frame comes from the one window holding its whole context (a bounded-context network).</summary>
+    public bool UsesContextWindows => _past >= 0;
 
     public int BatchSize { get; }
 
@@ -102,6 +126,12 @@ public sealed class OnnxEmissionModel : IEmissionModel, IDisposable
         if (posteriors.Length != frames * States)
         {
             throw new ArgumentException($"posteriors must hold {frames} x {States} values, got {posteriors.Length}", nameof(posteriors));
+        }
+
+        if (_past >= 0)
+        {
+            PredictInContext(features, posteriors, frames);
+            return;
         }
 
         if (frames <= WindowFrames)
@@ -162,6 +192,50 @@ public sealed class OnnxEmissionModel : IEmissionModel, IDisposable
             for (int s = 0; s < States; s++)
             {
                 posteriors[(t * States) + s] = _sum[(t * States) + s] * inv;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Window k starts at k·hop − past (zeros outside the recording) and gives frames k·hop .. k·hop + hop − 1, each
+    /// with its whole receptive field inside the window.
+    /// </summary>
+    private void PredictInContext(ReadOnlySpan<float> features, Span<float> posteriors, int frames)
+    {
+        int c = Channels, w = WindowFrames, hop = HopFrames;
+        EnsureCapacity(w, BatchSize);
+        int windows = (frames + hop - 1) / hop;
+        for (int first = 0; first < windows; first += BatchSize)
+        {
+            int count = Math.Min(BatchSize, windows - first);
+            for (int b = 0; b < count; b++)
+            {
+                int start = ((first + b) * hop) - _past;
+                Span<float> input = _input.AsSpan(b * c * w, c * w);
+                input.Clear();
+                int from = Math.Max(0, start), to = Math.Min(frames, start + w);
+                for (int t = from; t < to; t++)
+                {
+                    for (int k = 0; k < c; k++)
+                    {
+                        input[(k * w) + (t - start)] = features[(t * c) + k];
+                    }
+                }
+            }
+
+            RunBatch(count, w);
+            for (int b = 0; b < count; b++)
+            {
+                int first0 = (first + b) * hop;
+                int last = Math.Min(frames, first0 + hop);
+                for (int t = first0; t < last; t++)
+                {
+                    int p = t - first0 + _past;
+                    for (int s = 0; s < States; s++)
+                    {
+                        posteriors[(t * States) + s] = _output[(((b * States) + s) * w) + p];
+                    }
+                }
             }
         }
     }

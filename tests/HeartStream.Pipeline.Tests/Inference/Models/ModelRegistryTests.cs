@@ -98,6 +98,28 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Contains("kind", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\"futureFrames\":40", "futureFrames")]
+    [InlineData("\"futureFrames\":40,\"pastFrames\":-1", "pastFrames")]
+    [InlineData("\"futureFrames\":200,\"pastFrames\":100", "window of 256")]
+    public void FromJson_BadContext_ThrowsNamingIt(string context, string named)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => ModelManifest.FromJson("{\"name\":\"x\",\"version\":\"1\",\"kind\":\"segmenter\",\"featureSettings\":\"\",\"featureSettingsHash\":\"ab\"," + context + "}"));
+        Assert.Contains(named, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Manifest_BoundedContext_RoundTripsAndAbsentMeansCentred()
+    {
+        var manifest = new ModelManifest { Name = "seg", Version = "1", Kind = "segmenter", FeatureSettings = "", FeatureSettingsHash = _hash, FutureFrames = 40, PastFrames = 48 };
+
+        ModelManifest back = ModelManifest.FromJson(manifest.ToJson());
+
+        Assert.Equal((48, 40), NeuralSegmenter.Context(back));
+        Assert.Null(NeuralSegmenter.Context(manifest with { FutureFrames = null, PastFrames = null }));
+        Assert.DoesNotContain("futureFrames", (manifest with { FutureFrames = null, PastFrames = null }).ToJson(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Manifest_RoundTrip_KeepsFields()
     {

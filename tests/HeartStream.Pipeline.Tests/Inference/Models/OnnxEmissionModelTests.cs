@@ -86,6 +86,54 @@ public sealed class OnnxEmissionModelTests : IDisposable
         Assert.Contains("posteriors", e.Message, StringComparison.Ordinal);
     }
 
+    // A bounded-context network (built and exported by the trainer's own code) served in context windows: each frame's
+    // posteriors must be those of one run over the whole recording with zeros before and after it (its receptive field
+    // then lies wholly inside, as inside its window), whatever the window and batch size.
+    [Theory]
+    [InlineData(700, 64, 3)]
+    [InlineData(301, 48, 1)]
+    [InlineData(20, 64, 8)]
+    public void Predict_BoundedContext_EachFrameFromAWindowHoldingItsContext(int frames, int window, int batch)
+    {
+        Training.Nn.Sequential net = Training.Nn.ModelFactory.DilatedTcn(4, 6, 0, 5, 4, seed: 2, dilations: [1, 2, 4, 2], futureFrames: 6);
+        (int past, int future) = Training.Nn.ModelFactory.Context(5, [1, 2, 4, 2], 6);
+        using OnnxSession session = OnnxSession.Load(Training.Models.OnnxModelExporter.Segmenter(net, 4, 4, "bounded").ToBytes());
+        using var model = new OnnxEmissionModel(session, window, hopFrames: 1, batchSize: batch, context: (past, future));
+        float[] features = Features(frames, 7);
+        int padded = frames + past + future;
+        var input = new float[4 * padded];
+        for (int t = 0; t < frames; t++)
+        {
+            for (int c = 0; c < 4; c++)
+            {
+                input[(c * padded) + past + t] = features[(t * 4) + c];
+            }
+        }
+
+        var whole = new float[4 * padded];
+        session.Run("features", input, [1, 4, padded], "posteriors", whole, [1, 4, padded]);
+        var actual = new float[frames * 4];
+
+        model.Predict(features, actual);
+
+        Assert.True(model.UsesContextWindows);
+        Assert.Equal(window - past - future, model.HopFrames);
+        for (int t = 0; t < frames; t++)
+        {
+            for (int s = 0; s < 4; s++)
+            {
+                float expected = whole[(s * padded) + past + t];
+                Assert.True(Math.Abs(expected - actual[(t * 4) + s]) < 1e-5f, $"frame {t} state {s}: whole {expected}, windowed {actual[(t * 4) + s]}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Constructor_ContextLeavingNoRoom_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => new OnnxEmissionModel(_session, 64, 16, context: (40, 24)));
+    }
+
     private static float[] Features(int frames, int seed)
     {
         var rng = new Random(seed);

@@ -91,6 +91,17 @@ class ConcatSkip(nn.Module):
         return torch.cat([x, self.inner(x)], dim=1)
 
 
+class PadConv1d(nn.Conv1d):
+    """Conv1d after F.pad(x, (left, right)): asymmetric zero padding (ONNX Conv pads [begin, end])."""
+
+    def __init__(self, *args, left=0, right=0, **kwargs):
+        super().__init__(*args, padding=0, **kwargs)
+        self.left, self.right = left, right
+
+    def forward(self, x):
+        return super().forward(F.pad(x, (self.left, self.right)))
+
+
 class GlobalAvgPool(nn.Module):
     def forward(self, x):
         return x.mean(dim=2)
@@ -204,6 +215,11 @@ def main():
         ConcatSkip(nn.Sequential(nn.MaxPool1d(2), nn.Conv1d(4, 4, 3, padding=1), nn.Upsample(scale_factor=2))),
         nn.Conv1d(8, 3, 1)))
     layer_case("skip_blocks", model, f32(2, 4, 16))
+
+    # Asymmetric padding, as a bounded-look-ahead TCN layer uses: 7 frames of past, 1 of future (kernel 5, dilation 2).
+    torch.manual_seed(16)
+    layer_case("conv1d_asym_pad7_1_k5_dil2", init_f32(PadConv1d(3, 4, 5, dilation=2, left=7, right=1)), f32(2, 3, 19),
+               {"in": 3, "out": 4, "kernel": 5, "stride": 1, "padding": 7, "padding_right": 1, "dilation": 2})
 
 
 if __name__ == "__main__":
