@@ -38,6 +38,8 @@ public sealed class DeviceAnalysisStage
     private readonly List<HeartSound> _sounds = new(64);
     private readonly LiveWindowClassifier[] _classifiers;
     private readonly float[] _probabilities;
+    private readonly bool[] _failureReported;
+    private readonly Action<string>? _classifierFailed;
     private long _analysed;
 
     /// <param name="classifiers">
@@ -45,6 +47,7 @@ public sealed class DeviceAnalysisStage
     /// <see cref="INormalizedFrameSource"/> (next to any observer it has), ignored otherwise (<see cref="ClassifiersAttached"/>).
     /// </param>
     /// <param name="heardBeatGate">Vitals count only sounds that stand out of the audio's own noise (see <see cref="VitalsTracker"/>).</param>
+    /// <param name="classifierFailed">Told once per classifier that fails at run time (its <see cref="LiveWindowClassifier.Failure"/>); the device goes on without it.</param>
     public DeviceAnalysisStage(
         string deviceId,
         int sampleRate,
@@ -53,7 +56,8 @@ public sealed class DeviceAnalysisStage
         double vitalsIntervalSeconds,
         double vitalsWindowSeconds,
         IReadOnlyList<LiveWindowClassifier>? classifiers = null,
-        bool heardBeatGate = false)
+        bool heardBeatGate = false,
+        Action<string>? classifierFailed = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(deviceId);
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
@@ -74,6 +78,8 @@ public sealed class DeviceAnalysisStage
         }
 
         _probabilities = new float[_classifiers.Length == 0 ? 0 : _classifiers.Max(c => c.Model.Classes.Count)];
+        _failureReported = new bool[_classifiers.Length];
+        _classifierFailed = classifierFailed;
     }
 
     /// <summary>Whether window classifiers receive the analyzer's frames (false when none were given or the analyzer has no frames).</summary>
@@ -224,8 +230,15 @@ public sealed class DeviceAnalysisStage
             await output.WriteAsync(new VitalsEvent(_deviceId, deviceTime, bpm, cv, quality, beats), cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (LiveWindowClassifier classifier in _classifiers)
+        for (int c = 0; c < _classifiers.Length; c++)
         {
+            LiveWindowClassifier classifier = _classifiers[c];
+            if (classifier.Failure is string failure && !_failureReported[c])
+            {
+                _failureReported[c] = true;
+                _classifierFailed?.Invoke(failure);
+            }
+
             LiveClassifierModel model = classifier.Model;
             int classes = model.Classes.Count;
             while (classifier.TryRead(out double windowEnd, _probabilities.AsSpan(0, classes)))

@@ -1,3 +1,4 @@
+using HeartStream.Pipeline.Telemetry;
 using System.Diagnostics;
 using HeartStream.Pipeline.Inference;
 using HeartStream.Pipeline.Streaming;
@@ -187,6 +188,7 @@ public sealed class LiveWindowClassifier : INormalizedFrameObserver
         catch (OnnxRuntimeException e)
         {
             Failure = $"classifier {_model.Identity} failed: {e.Message}";
+            HeartStreamMetrics.AddClassifierFailure(_model.Name);
             return;
         }
 

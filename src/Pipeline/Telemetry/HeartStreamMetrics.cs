@@ -94,6 +94,11 @@ public static class HeartStreamMetrics
         "heartstream_classifications", "{classification}",
         "Live window classification results reported, by classifier model.");
 
+    /// <summary>Live window classifiers that failed at run time and stopped for their device; label <c>model</c>.</summary>
+    public static readonly Counter<long> ClassifierFailures = Meter.CreateCounter<long>(
+        "heartstream_classifier_failures", "{failure}",
+        "Live window classifiers that failed at run time and stopped for their device (segmentation and vitals go on), by classifier model.");
+
     /// <summary>Alerts raised by the alert engine; labels <c>type</c> and <c>priority</c>.</summary>
     public static readonly Counter<long> AlertsRaised = Meter.CreateCounter<long>(
         "heartstream_alerts_raised", "{alert}",
@@ -166,6 +171,10 @@ public static class HeartStreamMetrics
     /// <summary>Counts one live classification result; <paramref name="model"/> is the model name (e.g. "classifier-murmur").</summary>
     public static void AddClassification(string model) =>
         Classifications.Add(1, new KeyValuePair<string, object?>("model", model));
+
+    /// <summary>Counts one classifier that failed for one device; <paramref name="model"/> is the model name.</summary>
+    public static void AddClassifierFailure(string model) =>
+        ClassifierFailures.Add(1, new KeyValuePair<string, object?>("model", model));
 
     /// <summary>Counts one raised alert; both labels are short constants (e.g. "tachycardia", "high").</summary>
     public static void AddAlert(string type, string priority) =>
