@@ -22,7 +22,7 @@ namespace HeartStream.Commands;
 /// </summary>
 internal static class BenchNeuralAgreement
 {
-    public const string DefaultSettings = "25:50:0.5:0.25,25:25:0.5:0.25,25:75:0.5:0.25,25:50:1:0.25,25:50:0.25:0.25,25:100:0.5:0.25";
+    public const string DefaultSettings = "25:25:0.25:0.5:128:0:0.35,25:25:0.5:0.25:128:0:0.35,25:37:0.25:0.5:128:0:0.35,25:40:0.1:0.4:128:-1:0.35,25:40:0.1:0.4:128:0:0.35,25:25:0.25:0.5:128:0:0";
 
     public static int Run(IReadOnlyList<SegmentationBenchmarkCase> cases, string split, string settingsText, double toleranceMs)
     {
