@@ -14,6 +14,7 @@ public sealed class HeartStreamMetricsTests
         "heartstream_capture_dropped_samples_total",
         "heartstream_capture_rejected_frames_total",
         "heartstream_classifications_total",
+        "heartstream_classifier_failures_total",
         "heartstream_device_heart_rate_bpm",
         "heartstream_device_signal_quality_ratio",
         "heartstream_devices_active",
@@ -158,6 +159,7 @@ public sealed class HeartStreamMetricsTests
         HeartStreamMetrics.AddBeat(SoundType.S2);
         HeartStreamMetrics.AddAlert("tachycardia", "high");
         HeartStreamMetrics.AddClassification("classifier-murmur");
+        HeartStreamMetrics.AddClassifierFailure("classifier-murmur");
         HeartStreamMetrics.SetBrokerConnected(true);
         HeartStreamMetrics.SetModelInfo("segmenter", "1.2.0", "cpu");
         device.SetHeartRate(72);
