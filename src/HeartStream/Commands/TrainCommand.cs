@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using HeartStream.Pipeline.Features;
 using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Segmentation;
@@ -94,7 +95,7 @@ internal static class TrainCommand
                 dilationList = new int[parts.Length];
                 for (int i = 0; i < parts.Length; i++)
                 {
-                    if (!int.TryParse(parts[i], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out dilationList[i]) || dilationList[i] < 1)
+                    if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out dilationList[i]) || dilationList[i] < 1)
                     {
                         Console.Error.WriteLine($"error: --dilations must be comma-separated positive integers, got '{text}'");
                         return 2;
@@ -109,9 +110,15 @@ internal static class TrainCommand
             }
 
             int kernelSize = parse.GetValue(kernel);
-            if (kernelSize < 1 || kernelSize % 2 == 0 || parse.GetValue(future) < -1)
+            if (kernelSize < 1 || kernelSize % 2 == 0)
             {
-                Console.Error.WriteLine($"error: --kernel must be odd and positive (got {kernelSize}) and --future-frames at least -1 (got {parse.GetValue(future)})");
+                Console.Error.WriteLine($"error: --kernel must be odd and positive, got {kernelSize}");
+                return 2;
+            }
+
+            if (parse.GetValue(future) < -1)
+            {
+                Console.Error.WriteLine($"error: --future-frames must be -1 (centred) or at least 0, got {parse.GetValue(future)}");
                 return 2;
             }
 

@@ -20,9 +20,9 @@ internal static partial class LiveLog
     [LoggerMessage(104, LogLevel.Information, "Live pipeline drained: {Devices} devices, {Seconds:0.0} s of audio analysed, {Dropped} samples dropped.")]
     public static partial void Drained(ILogger logger, int devices, double seconds, long dropped);
 
-    [LoggerMessage(106, LogLevel.Error, "Device {DeviceId}: {Reason}; this classifier stops for the device, segmentation, vitals and the other classifiers go on.")]
-    public static partial void ClassifierFailed(ILogger logger, string deviceId, string reason);
-
     [LoggerMessage(105, LogLevel.Warning, "Device {DeviceId}: its analyzer exposes no feature frames, so it runs without live classification.")]
     public static partial void ClassifiersNotAttached(ILogger logger, string deviceId);
+
+    [LoggerMessage(106, LogLevel.Error, "Device {DeviceId}: {Reason}; this classifier stops for the device, segmentation, vitals and the other classifiers go on.")]
+    public static partial void ClassifierFailed(ILogger logger, string deviceId, string reason);
 }

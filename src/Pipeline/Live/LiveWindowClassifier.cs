@@ -1,7 +1,7 @@
-using HeartStream.Pipeline.Telemetry;
 using System.Diagnostics;
 using HeartStream.Pipeline.Inference;
 using HeartStream.Pipeline.Streaming;
+using HeartStream.Pipeline.Telemetry;
 
 namespace HeartStream.Pipeline.Live;
 

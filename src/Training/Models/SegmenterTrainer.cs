@@ -52,6 +52,7 @@ public static class SegmenterTrainer
             {
                 throw new ArgumentException($"a receptive field of {past} past and {future} future frames leaves no frame of a {options.WindowFrames}-frame window with its whole context; use smaller dilations or a longer window");
             }
+
             architecture = string.Create(
                 CultureInfo.InvariantCulture,
                 $"DilatedTcn(in {channels}, width {options.Channels}, layers {dilations.Length}, kernel {options.KernelSize}, dilations {string.Join(",", dilations)}, dropout {options.Dropout}, receptive field {past + 1 + future} frames: {past} past, {future} future) + softmax");
