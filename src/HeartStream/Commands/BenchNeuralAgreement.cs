@@ -148,7 +148,7 @@ internal static class BenchNeuralAgreement
                 MinSoundPosterior = minPosterior,
                 HopFrames = hop,
                 LookaheadFrames = emit,
-                Decoder = StreamingDecoderOptions.Default with { LookaheadSeconds = lookahead, StepSeconds = step },
+                Decoder = NeuralStreamingOptions.Default.Decoder with { LookaheadSeconds = lookahead, StepSeconds = step }, // the service's rate schedule
             });
         }
 
