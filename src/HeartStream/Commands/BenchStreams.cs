@@ -109,6 +109,7 @@ internal static class BenchStreams
         await Task.Delay(TimeSpan.FromSeconds(settle)).ConfigureAwait(false);
         long allocatedSettled = GC.GetTotalAllocatedBytes(precise: true);
         double analysedSettled = pipeline.AnalysedSeconds;
+        long droppedSettled = pipeline.DroppedSamples;
         await Task.Delay(TimeSpan.FromSeconds(seconds - settle)).ConfigureAwait(false);
         double streamed = wall.Elapsed.TotalSeconds;
         double analysedAtEnd = pipeline.AnalysedSeconds;
@@ -134,7 +135,7 @@ internal static class BenchStreams
             long runs = neural.Stage.Runs - runsBefore;
             long windows = neural.Stage.Windows - windowsBefore;
             Console.WriteLine($"segmenter           {neural.ModelName} (neural, batched ONNX): window {neural.Stage.WindowFrames} frames, averaging {n.AveragingLookaheadFrames}, hop {n.HopFrames} frames, emission look-ahead {n.LookaheadFrames} frames, decoder look-ahead {n.Decoder.LookaheadSeconds:0.##} s, step {n.Decoder.StepSeconds:0.##} s; bound from a sound's end {neural.MaxLatencySeconds(2000):0.00} s at 2 kHz, {neural.MaxLatencySeconds(4000):0.00} s at 4 kHz");
-            Console.WriteLine($"inference           {runs} runs, {windows} windows, {(runs == 0 ? 0 : (double)windows / runs):0.0} windows per batch on average (max {neural.Stage.Options.MaxBatchWindows}, wait {neural.Stage.Options.MaxWait.TotalMilliseconds:0.#} ms); model runs {(neural.Stage.RunSeconds - runSecondsBefore) / Math.Max(1e-9, wall.Elapsed.TotalSeconds):0.00} of wall time, {(neural.Stage.RunSeconds - runSecondsBefore) * 1000 / Math.Max(1e-9, analysedAtEnd):0.00} ms per device-s");
+            Console.WriteLine($"inference           {runs} runs, {windows} windows, {(runs == 0 ? 0 : (double)windows / runs):0.0} windows per batch on average (max {neural.Stage.Options.MaxBatchWindows}, wait {neural.Stage.Options.MaxWait.TotalMilliseconds:0.#} ms); model runs {(neural.Stage.RunSeconds - runSecondsBefore) / Math.Max(1e-9, wall.Elapsed.TotalSeconds):0.00} of wall time, {(neural.Stage.RunSeconds - runSecondsBefore) * 1000 / Math.Max(1e-9, analysedAtEnd):0.00} ms per device-s, longest run {neural.Stage.LongestRunSeconds * 1000:0} ms");
         }
         else
         {
@@ -144,7 +145,7 @@ internal static class BenchStreams
         Console.WriteLine($"cpu                 {cpu / streamed:0.00} cores ({cpu:0.0} s CPU over {streamed:0.0} s; {Environment.ProcessorCount} logical cores)");
         Console.WriteLine($"memory              {workingSetStreaming / 1048576.0:0} MB working set, {(workingSetStreaming - workingSetBefore) / 1048576.0 / count:0.000} MB per stream");
         Console.WriteLine($"allocated           {(allocatedStreaming - allocatedSettled) / Math.Max(1, steadyFrames):0.0} bytes per analysis frame in steady state (whole process: events, timers, channel waits; set-up {(allocatedSettled - allocatedBefore) / 1048576.0 / count:0.00} MB per stream)");
-        Console.WriteLine($"dropped             {pipeline.DroppedSamples} samples at capture");
+        Console.WriteLine($"dropped             {pipeline.DroppedSamples} samples at capture ({pipeline.DroppedSamples - droppedSettled} after the first {settle:0.#} s, while all devices were set up and streaming)");
         Console.WriteLine($"keeps up            {(keepsUp ? "yes" : "no")} (≥ 95% of offered audio analysed, nothing dropped, p99 ≤ 2.5 s)");
         return 0;
     }

@@ -38,6 +38,7 @@ public sealed class BatchedInferenceStage : IDisposable
     private long _runs;
     private long _windows;
     private long _runTicks;
+    private long _longestRunTicks; // written by the worker only
     private int _disposed;
 
     /// <param name="model">The model; the stage owns it from now on (disposed when swapped out or with the stage).</param>
@@ -85,6 +86,9 @@ public sealed class BatchedInferenceStage : IDisposable
 
     /// <summary>Seconds spent inside model runs so far (wall time of the worker's runs: the inference cost).</summary>
     public double RunSeconds => (double)Interlocked.Read(ref _runTicks) / Stopwatch.Frequency;
+
+    /// <summary>The longest single model run so far, in seconds (every device waits for it: a stall shows here).</summary>
+    public double LongestRunSeconds => (double)Interlocked.Read(ref _longestRunTicks) / Stopwatch.Frequency;
 
     /// <summary>Mean windows per run so far (0 before the first).</summary>
     public double AverageBatchWindows => Runs == 0 ? 0 : (double)Windows / Runs;
@@ -282,6 +286,11 @@ public sealed class BatchedInferenceStage : IDisposable
         long ticks = Stopwatch.GetTimestamp() - started;
         HeartStreamMetrics.RecordInference(count, (double)ticks / Stopwatch.Frequency);
         Interlocked.Add(ref _runTicks, ticks);
+        if (ticks > Interlocked.Read(ref _longestRunTicks))
+        {
+            Interlocked.Exchange(ref _longestRunTicks, ticks);
+        }
+
         Interlocked.Increment(ref _runs);
         Interlocked.Add(ref _windows, count);
         for (int b = 0; b < count; b++)
