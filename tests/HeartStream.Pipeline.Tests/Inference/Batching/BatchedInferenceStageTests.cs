@@ -119,6 +119,7 @@ public sealed class BatchedInferenceStageTests
         Assert.Equal(100, stage.WindowFrames);
         Assert.Equal(4 * 100, request.Output.Length);
         Assert.True(stage.RunSeconds > 0, "no model run time was recorded");
+        Assert.Equal(stage.RunSeconds, stage.LongestRunSeconds, 12); // one run: it is the longest
         for (int t = 0; t < 100; t++)
         {
             float sum = request.Output[t] + request.Output[100 + t] + request.Output[200 + t] + request.Output[300 + t];
