@@ -11,9 +11,13 @@ public sealed class LivePipelineOptions
 
     /// <summary>
     /// Chunks each device's capture channel holds before the oldest is dropped (with the chunk length, how much audio a
-    /// device may run ahead of its analysis: 32 × 100 ms = 3.2 s).
+    /// device may run ahead of its analysis: 64 × 100 ms = 6.4 s). 64 rather than 32 because a cold start of 1,000
+    /// devices at once kept the process up to ~3.5 s behind while the devices were set up: with 3.2 s, 3 of 10 such
+    /// starts lost 0.1–0.6 s at the start of some streams; with 6.4 s none of 8 did (`bench streams --count 1000`,
+    /// docs/PERFORMANCE.md). It costs 32 more pooled chunks per device (51 KB at 4 kHz), and only a device already behind
+    /// waits longer.
     /// </summary>
-    public int CaptureQueueChunks { get; set; } = 32;
+    public int CaptureQueueChunks { get; set; } = 64;
 
     /// <summary>Length of a capture chunk (one source read at most), in milliseconds of device audio.</summary>
     public int ChunkMilliseconds { get; set; } = 100;
