@@ -145,7 +145,7 @@ internal static class BenchStreams
         Console.WriteLine($"cpu                 {cpu / streamed:0.00} cores ({cpu:0.0} s CPU over {streamed:0.0} s; {Environment.ProcessorCount} logical cores)");
         Console.WriteLine($"memory              {workingSetStreaming / 1048576.0:0} MB working set, {(workingSetStreaming - workingSetBefore) / 1048576.0 / count:0.000} MB per stream");
         Console.WriteLine($"allocated           {(allocatedStreaming - allocatedSettled) / Math.Max(1, steadyFrames):0.0} bytes per analysis frame in steady state (whole process: events, timers, channel waits; set-up {(allocatedSettled - allocatedBefore) / 1048576.0 / count:0.00} MB per stream)");
-        Console.WriteLine($"dropped             {pipeline.DroppedSamples} samples at capture ({pipeline.DroppedSamples - droppedSettled} after the first {settle:0.#} s, while all devices were set up and streaming)");
+        Console.WriteLine($"dropped             {pipeline.DroppedSamples} samples at capture ({pipeline.DroppedSamples - droppedSettled} after the first {settle:0.#} s, once every device was set up and streaming)");
         Console.WriteLine($"keeps up            {(keepsUp ? "yes" : "no")} (≥ 95% of offered audio analysed, nothing dropped, p99 ≤ 2.5 s)");
         return 0;
     }

@@ -35,28 +35,17 @@ public static class SegmenterTrainer
         int channels = baselineDecoder.Channels;
         var clock = Stopwatch.StartNew();
         Sequential model = ModelFactory.DilatedTcn(channels, options.Channels, options.Layers, options.KernelSize, states, options.Seed, options.Dropout, options.Dilations, options.FutureFrames);
-        string architecture;
-        (int Past, int Future)? context = null;
-        if (options.Dilations is null && options.FutureFrames < 0)
+        int[] dilations = ModelFactory.Dilations(options.Layers, options.Dilations);
+        (int past, int future) = ModelFactory.Context(options.KernelSize, dilations, options.FutureFrames);
+        (int Past, int Future)? context = options.FutureFrames >= 0 ? (past, future) : null;
+        if (context is not null && past + future >= options.WindowFrames)
         {
-            architecture = string.Create(
-                CultureInfo.InvariantCulture,
-                $"DilatedTcn(in {channels}, width {options.Channels}, layers {options.Layers}, kernel {options.KernelSize}, dilations 1..{1 << (options.Layers - 1)}, dropout {options.Dropout}, receptive field {1 + ((options.KernelSize - 1) * ((1 << options.Layers) - 1))} frames) + softmax");
+            throw new ArgumentException($"a receptive field of {past} past and {future} future frames leaves no frame of a {options.WindowFrames}-frame window with its whole context; use smaller dilations or a longer window");
         }
-        else
-        {
-            int[] dilations = ModelFactory.Dilations(options.Layers, options.Dilations);
-            (int past, int future) = ModelFactory.Context(options.KernelSize, dilations, options.FutureFrames);
-            context = options.FutureFrames >= 0 ? (past, future) : null;
-            if (context is not null && past + future >= options.WindowFrames)
-            {
-                throw new ArgumentException($"a receptive field of {past} past and {future} future frames leaves no frame of a {options.WindowFrames}-frame window with its whole context; use smaller dilations or a longer window");
-            }
 
-            architecture = string.Create(
-                CultureInfo.InvariantCulture,
-                $"DilatedTcn(in {channels}, width {options.Channels}, layers {dilations.Length}, kernel {options.KernelSize}, dilations {string.Join(",", dilations)}, dropout {options.Dropout}, receptive field {past + 1 + future} frames: {past} past, {future} future) + softmax");
-        }
+        string architecture = string.Create(
+            CultureInfo.InvariantCulture,
+            $"DilatedTcn(in {channels}, width {options.Channels}, layers {dilations.Length}, kernel {options.KernelSize}, dilations {string.Join(",", dilations)}, dropout {options.Dropout}, receptive field {past + 1 + future} frames: {past} past, {future} future) + softmax");
 
         double[] frequency = LabelFrequency(train);
         float[] weights = new float[states];

@@ -7,8 +7,9 @@ namespace HeartStream.Training.Nn;
 public static class ModelFactory
 {
     /// <summary>
-    /// Conv(k, dilation 2^i, same padding) → BN → ReLU, repeated <paramref name="layers"/> times (layers after the
-    /// first wrapped in a residual add), then a 1×1 conv head. Receptive field 1 + (k−1)(2^layers − 1) frames.
+    /// Conv(k, dilation 2^i, same padding by default) → BN → ReLU, repeated <paramref name="layers"/> times (layers after
+    /// the first wrapped in a residual add), then a 1×1 conv head. Receptive field 1 + (k−1)·Σ dilations frames
+    /// (<see cref="Context"/>).
     /// </summary>
     /// <param name="dilations">One dilation per layer instead of 1, 2, 4, …; its length is the depth.</param>
     /// <param name="futureFrames">
@@ -78,12 +79,11 @@ public static class ModelFactory
 
         ArgumentOutOfRangeException.ThrowIfLessThan(futureFrames, -1);
         var right = new int[dilations.Count];
-        int left = futureFrames;
+        int budget = futureFrames < 0 ? int.MaxValue : futureFrames;
         for (int i = 0; i < right.Length; i++)
         {
-            int half = dilations[i] * (kernelSize - 1) / 2;
-            right[i] = futureFrames < 0 ? half : Math.Min(half, left);
-            left -= futureFrames < 0 ? 0 : right[i];
+            right[i] = Math.Min(dilations[i] * (kernelSize - 1) / 2, budget);
+            budget -= right[i];
         }
 
         return right;

@@ -3,6 +3,7 @@ using HeartStream.Pipeline.Events;
 using HeartStream.Pipeline.Inference;
 using HeartStream.Pipeline.Live;
 using HeartStream.Pipeline.Segmentation;
+using HeartStream.Pipeline.Telemetry;
 using HeartStream.TestSupport;
 using HeartStream.Training.Onnx;
 using Microsoft.Extensions.Logging;
@@ -27,7 +28,7 @@ public sealed class ClassifierFailureTests
         using var broken = new LiveClassifierModel(session, "classifier-broken", "0.0.1", ["a", "b", "c", "d"], windowFrames: 128);
         LiveClassifierModel murmur = LiveClassifierTestData.Model("classifier-murmur");
         var logger = new ListLogger();
-        using var failures = new CounterListener("heartstream_classifier_failures");
+        using var exporter = new PrometheusTextExporter();
         var sink = new CollectingSink();
         var parameters = SegmenterParameters.Load(Path.Combine(RepoPaths.Models, "baseline", "segmenter.json"));
 
@@ -42,7 +43,7 @@ public sealed class ClassifierFailureTests
         string line = Assert.Single(logger.Lines, l => l.Level == LogLevel.Error).Message;
         Assert.Contains("bed-3", line, StringComparison.Ordinal);
         Assert.Contains("classifier-broken 0.0.1 failed", line, StringComparison.Ordinal);
-        Assert.Equal(1, failures.SumForModel("classifier-broken"));
+        Assert.Contains("heartstream_classifier_failures_total{model=\"classifier-broken\"} 1\n", exporter.Collect(), StringComparison.Ordinal);
         Assert.DoesNotContain(sink.Events, e => e is ClassificationEvent c && c.ModelVersion == broken.Identity);
         Assert.Equal(4, sink.Events.OfType<ClassificationEvent>().Count(c => c.ModelVersion == murmur.Identity));
         Assert.True(sink.Events.OfType<BeatEvent>().Count() > 20);
@@ -78,47 +79,5 @@ public sealed class ClassifierFailureTests
                 _lines.Add((logLevel, formatter(state, exception)));
             }
         }
-    }
-
-    /// <summary>Sums one counter's measurements per <c>model</c> label, from this test's own listener.</summary>
-    private sealed class CounterListener : IDisposable
-    {
-        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
-        private readonly List<(long Value, string? Label)> _seen = [];
-
-        public CounterListener(string instrument)
-        {
-            _listener.InstrumentPublished = (i, l) =>
-            {
-                if (i.Name == instrument)
-                {
-                    l.EnableMeasurementEvents(i);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                string? model = null;
-                foreach (KeyValuePair<string, object?> tag in tags)
-                {
-                    model = tag.Key == "model" ? tag.Value as string : model;
-                }
-
-                lock (_seen)
-                {
-                    _seen.Add((value, model));
-                }
-            });
-            _listener.Start();
-        }
-
-        public long SumForModel(string model)
-        {
-            lock (_seen)
-            {
-                return _seen.Where(s => s.Label == model).Sum(s => s.Value);
-            }
-        }
-
-        public void Dispose() => _listener.Dispose();
     }
 }
