@@ -3,6 +3,7 @@ using HeartStream.Pipeline.Tests.Dsp;
 
 namespace HeartStream.Pipeline.Tests.Features;
 
+[Collection(AllocationCollection.Name)]
 public class FeatureWindowerTests
 {
     private static readonly FeatureSettings Small = FeatureSettings.Default with { WindowFrames = 50, HopFrames = 20 };

@@ -7,6 +7,7 @@ using Xunit.Abstractions;
 
 namespace HeartStream.Pipeline.Tests.Features;
 
+[Collection(AllocationCollection.Name)]
 public class StreamingFeatureExtractorTests(ITestOutputHelper output)
 {
     private const int Channels = 4;

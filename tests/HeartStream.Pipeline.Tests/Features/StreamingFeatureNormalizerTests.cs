@@ -8,6 +8,7 @@ namespace HeartStream.Pipeline.Tests.Features;
 /// The live normaliser: any chunking equals the whole-recording path, steady state allocates nothing, silence gives
 /// finite zeros, the numbers equal a direct z-score over the trailing window, and bad lengths are refused clearly.
 /// </summary>
+[Collection(AllocationCollection.Name)]
 public sealed class StreamingFeatureNormalizerTests
 {
     private const int Channels = 4;

@@ -10,6 +10,7 @@ namespace HeartStream.Pipeline.Tests.Inference;
 /// The ONNX Runtime binding against a tiny model exported by PyTorch (Fixtures/inference/make_fixture.py):
 /// Conv1d(4->8,k5) -> ReLU -> Conv1d(8->4,k5) -> Softmax over channels, dynamic batch and time.
 /// </summary>
+[Collection(AllocationCollection.Name)]
 public sealed class OnnxSessionTests
 {
     private const int Channels = 4;

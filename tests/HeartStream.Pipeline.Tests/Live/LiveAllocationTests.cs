@@ -8,6 +8,7 @@ using Xunit.Abstractions;
 namespace HeartStream.Pipeline.Tests.Live;
 
 /// <summary>Steady-state allocation of the per-chunk work of the live path (measured on this thread only).</summary>
+[Collection(AllocationCollection.Name)]
 public sealed class LiveAllocationTests(ITestOutputHelper output)
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace HeartStream.Pipeline.Tests.Live;
 /// Live window classification against the offline <see cref="Inference.Models.OnnxWindowClassifier"/> on the same frames:
 /// real shipped models, real features of committed samples.
 /// </summary>
+[Collection(AllocationCollection.Name)]
 public sealed class LiveWindowClassifierTests(ITestOutputHelper output)
 {
     private const string Sample = "circor/46532_AV.wav"; // 20.5 s: 1024 frames

@@ -5,6 +5,7 @@ using HeartStream.Pipeline.Protocol;
 
 namespace HeartStream.Pipeline.Tests.Protocol;
 
+[Collection(AllocationCollection.Name)]
 public sealed class AudioFrameCodecTests
 {
     private static byte[] Frame(AudioEncoding encoding, float[] samples, uint rate = 2000, uint sequence = 7, long ts = 1_700_000_000_123_456)

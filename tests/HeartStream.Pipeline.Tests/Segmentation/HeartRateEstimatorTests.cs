@@ -3,6 +3,7 @@ using HeartStream.Pipeline.Segmentation;
 namespace HeartStream.Pipeline.Tests.Segmentation;
 
 /// <summary>Heart-rate estimator on synthetic beat trains (S1 + S2 bumps, see <see cref="SyntheticHeart.BeatTrain"/>).</summary>
+[Collection(AllocationCollection.Name)]
 public sealed class HeartRateEstimatorTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 namespace HeartStream.Pipeline.Tests.Segmentation;
 
 /// <summary>HSMM decoding of synthetic emissions generated from known state sequences.</summary>
+[Collection(AllocationCollection.Name)]
 public sealed class HsmmDecoderTests(ITestOutputHelper output)
 {
     // 75 bpm, S1 onset -> S2 onset 0.32 s: model means S1 6.1, systole 9.9, S2 4.7, diastole 19.3 frames.

@@ -8,6 +8,7 @@ namespace HeartStream.Pipeline.Tests.Segmentation;
 /// Logistic emissions against a torch reference (Fixtures/segmentation/make_logistic_reference.py: synthetic
 /// separable 4-class data, same class-balanced L2 objective, fitted with LBFGS in float64).
 /// </summary>
+[Collection(AllocationCollection.Name)]
 public sealed class LogisticEmissionTests
 {
     private static (float[] Features, int[] Labels, double L2, double[] Weights) Reference()

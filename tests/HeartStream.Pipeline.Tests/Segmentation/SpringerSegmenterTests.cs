@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 namespace HeartStream.Pipeline.Tests.Segmentation;
 
 /// <summary>End to end on synthetic recordings: features and envelope generated from a known state sequence.</summary>
+[Collection(AllocationCollection.Name)]
 public sealed class SpringerSegmenterTests(ITestOutputHelper output)
 {
     private static readonly int[] s_cycle = [6, 10, 5, 19];

@@ -10,6 +10,7 @@ using Xunit.Abstractions;
 namespace HeartStream.Pipeline.Tests.Streaming;
 
 /// <summary>The sliding-window decoder on real posteriors (the committed samples): latency bound, chunking, allocation, edges, cost.</summary>
+[Collection(AllocationCollection.Name)]
 public sealed class StreamingHsmmDecoderTests(ITestOutputHelper output)
 {
     [Fact]

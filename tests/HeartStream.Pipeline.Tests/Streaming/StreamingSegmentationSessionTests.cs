@@ -11,6 +11,7 @@ namespace HeartStream.Pipeline.Tests.Streaming;
 /// The live per-device path against the offline analyser: the same recordings fed in random chunks must give (nearly)
 /// the same sounds, whatever the chunking, within the promised latency, without allocating.
 /// </summary>
+[Collection(AllocationCollection.Name)]
 public sealed class StreamingSegmentationSessionTests(ITestOutputHelper output)
 {
     private const double Tolerance = 0.060;

@@ -4,6 +4,7 @@ using HeartStream.Pipeline.Telemetry;
 
 namespace HeartStream.Pipeline.Tests.Telemetry;
 
+[Collection(AllocationCollection.Name)]
 public sealed class HeartStreamMetricsTests
 {
     /// <summary>Every family docs/metrics.md lists; a renamed or missing instrument fails here.</summary>

@@ -7,6 +7,7 @@ using HeartStream.Pipeline.Telemetry;
 
 namespace HeartStream.Pipeline.Tests.Telemetry;
 
+[Collection(AllocationCollection.Name)]
 public sealed class PrometheusTextExporterTests
 {
     private static readonly KeyValuePair<string, object?> StageA = new("stage", "a");
