@@ -31,17 +31,28 @@ internal static class BenchAlertsCommand
         var gate = new Option<bool>("--heard-beat-gate") { Description = "Vitals count only sounds that stand out of the noise (Pipeline:HeardBeatGate)." };
         var models = new Option<DirectoryInfo?>("--models") { Description = "Model registry to take the neural segmenter from (default: the shipped models)." };
         var minPosterior = new Option<double>("--min-sound-posterior") { Description = "Neural: report a sound only when the network's mean posterior of its type reaches this (Pipeline:NeuralMinSoundPosterior; default: the service's).", DefaultValueFactory = _ => -1 };
+        var emission = new Option<int>("--neural-lookahead-frames") { Description = "Neural: frames of future each window gives its frames (Pipeline:NeuralLookaheadFrames; default: the service's).", DefaultValueFactory = _ => -1 };
+        var averaging = new Option<int?>("--neural-averaging") { Description = "Neural: averaging look-ahead frames, -1 = one window per frame (Pipeline:NeuralAveragingLookaheadFrames; default: the service's)." };
+        var decoderLookahead = new Option<double>("--decoder-lookahead") { Description = "Decoder look-ahead in seconds (Pipeline:DecoderLookaheadSeconds; default: the service's)." };
+        var decoderStep = new Option<double>("--decoder-step") { Description = "Decoder step in seconds (Pipeline:DecoderStepSeconds; default: the service's)." };
         var noSounds = new Option<bool>("--no-heart-sounds")
         {
             Description = "Instead: splice 20 s of each CirCor test recording's own diastolic noise after its last diastole and measure whether and how fast no-heart-sounds is raised.",
         };
-        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence, segmenter, gate, noSounds, models, minPosterior };
+        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence, segmenter, gate, noSounds, models, minPosterior, emission, averaging, decoderLookahead, decoderStep };
         command.SetAction(parse =>
         {
             string chosen = parse.GetValue(segmenter)!;
             LiveAnalyzers.Validate(chosen);
             double posterior = parse.GetValue(minPosterior);
-            var live = posterior >= 0 ? new LivePipelineOptions { NeuralMinSoundPosterior = posterior } : null;
+            var live = new LivePipelineOptions
+            {
+                NeuralMinSoundPosterior = posterior >= 0 ? posterior : null,
+                NeuralLookaheadFrames = parse.GetValue(emission),
+                NeuralAveragingLookaheadFrames = parse.GetValue(averaging),
+                DecoderLookaheadSeconds = parse.GetValue(decoderLookahead),
+                DecoderStepSeconds = parse.GetValue(decoderStep),
+            };
             string? registry = parse.GetValue(models)?.FullName;
             Func<IDeviceAnalyzerFactory> make = analyzers ?? (() =>
                 (chosen == LiveAnalyzers.Neural ? LiveAnalyzers.TryLoadNeural(live, Console.Error.WriteLine, registry) : null)

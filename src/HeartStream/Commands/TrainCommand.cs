@@ -68,9 +68,18 @@ internal static class TrainCommand
             Description = "Future frames the network may see (its look-ahead when served live, which then gives the offline posteriors exactly); -1 = centred layers.",
             DefaultValueFactory = _ => new SegmenterTrainingOptions().FutureFrames,
         };
+        var teacher = new Option<string?>("--teacher")
+        {
+            Description = "Distil from this version of the same model in --models: its offline posteriors on every training recording become soft targets besides the labels.",
+        };
+        var distill = new Option<double>("--distill-weight")
+        {
+            Description = "With --teacher: weight of the teacher's posteriors in the loss (0..1; the labels get the rest).",
+            DefaultValueFactory = _ => 0.5,
+        };
         var command = new Command("segmenter", "Train the neural (TCN) segmenter on the CirCor training split; early stopping on the validation split.")
         {
-            data, models, name, version, epochs, steps, width, layers, minutes, seed, cache, noSounds, patience, kernel, dilations, future,
+            data, models, name, version, epochs, steps, width, layers, minutes, seed, cache, noSounds, patience, kernel, dilations, future, teacher, distill,
         };
         command.SetAction(parse =>
         {
@@ -116,6 +125,13 @@ internal static class TrainCommand
                 return 2;
             }
 
+            double distillWeight = parse.GetValue(teacher) is null ? 0 : parse.GetValue(distill);
+            if (distillWeight is < 0 or > 1)
+            {
+                Console.Error.WriteLine($"error: --distill-weight must lie in 0..1, got {distillWeight}");
+                return 2;
+            }
+
             if (parse.GetValue(future) < -1)
             {
                 Console.Error.WriteLine($"error: --future-frames must be -1 (centred) or at least 0, got {parse.GetValue(future)}");
@@ -134,6 +150,7 @@ internal static class TrainCommand
                 MaxMinutes = parse.GetValue(minutes),
                 Seed = parse.GetValue(seed),
                 Patience = parse.GetValue(patience),
+                DistillWeight = distillWeight,
             };
             var log = new SynchronousProgress();
             var settings = FeatureSettings.Default;
@@ -145,7 +162,26 @@ internal static class TrainCommand
             IReadOnlyList<LabelledRecording> val = SegmenterData.Load(SegmentationCases.CirCor(dir.FullName, SplitPart.Val), settings, cacheDir);
             IReadOnlyList<LabelledRecording> spliced = NoHeartSoundsAugmentation.Create(trainCases, settings, fraction, options.Seed);
             Console.Error.WriteLine($"features for {train.Count} training (+{spliced.Count} with heart sounds stopping) and {val.Count} validation recordings in {started.Elapsed.TotalSeconds:0} s");
-            SegmenterTrainingResult result = SegmenterTrainer.Train([.. train, .. spliced], val, baseline, options, log);
+            IReadOnlyList<LabelledRecording> all = [.. train, .. spliced];
+            string? teacherVersion = parse.GetValue(teacher);
+            if (teacherVersion is not null)
+            {
+                RegisteredModel registered;
+                try
+                {
+                    registered = new ModelRegistry(parse.GetValue(models)!.FullName).Resolve(parse.GetValue(name)!, settings.Hash(), teacherVersion);
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
+                {
+                    Console.Error.WriteLine($"error: --teacher {teacherVersion}: {e.Message}");
+                    return 2;
+                }
+
+                all = TeacherPosteriors(registered, all, settings.Channels);
+                Console.Error.WriteLine($"teacher {registered.Manifest.Name} {registered.Manifest.Version}: posteriors of {all.Count} training recordings, distillation weight {distillWeight:0.##}");
+            }
+
+            SegmenterTrainingResult result = SegmenterTrainer.Train(all, val, baseline, options, log);
             var metrics = new Dictionary<string, double>
             {
                 ["val_frame_accuracy"] = Math.Round(result.Best.ValFrameAccuracy, 4),
@@ -171,6 +207,32 @@ internal static class TrainCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The teacher's offline posteriors (as <c>analyze</c> computes them) attached to each recording.</summary>
+    private static LabelledRecording[] TeacherPosteriors(RegisteredModel model, IReadOnlyList<LabelledRecording> recordings, int channels)
+    {
+        using NeuralSegmenter segmenter = NeuralSegmenter.Load(model);
+        var result = new LabelledRecording[recordings.Count];
+        Parallel.For(
+            0,
+            recordings.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) },
+            segmenter.CreateEmissionModel,
+            (i, _, emissions) =>
+            {
+                LabelledRecording r = recordings[i];
+                var posteriors = new float[r.Frames * LogisticEmissionModel.States];
+                if (r.Frames > 0)
+                {
+                    emissions.Predict(r.Features.AsSpan(0, r.Frames * channels), posteriors);
+                }
+
+                result[i] = r with { Teacher = posteriors };
+                return emissions;
+            },
+            emissions => emissions.Dispose());
+        return result;
     }
 
     private static Command CreateClassifier()

@@ -70,6 +70,19 @@ public static class SegmenterTrainer
         };
 
         var loss = new CrossEntropyLoss(weights, ignoreIndex: -1);
+        float distill = (float)options.DistillWeight;
+        if (distill is < 0 or > 1)
+        {
+            throw new ArgumentException($"the distillation weight must lie in 0..1, got {options.DistillWeight}");
+        }
+
+        if (distill > 0 && train.FirstOrDefault(r => r.Teacher is null) is LabelledRecording missing)
+        {
+            throw new ArgumentException($"distillation needs the teacher's posteriors of every training recording; {missing.Id} has none");
+        }
+
+        var softLoss = new SoftCrossEntropyLoss();
+        Tensor? teacher = distill > 0 ? new Tensor(options.BatchSize, states, options.WindowFrames) : null;
         var optimizer = new AdamW(model.Parameters, options.LearningRate, weightDecay: options.WeightDecay);
         int totalSteps = options.Epochs * options.StepsPerEpoch;
         var schedule = new WarmupCosineSchedule(options.LearningRate, Math.Min(options.WarmupSteps, totalSteps / 2), totalSteps, options.LearningRate * 0.02);
@@ -86,11 +99,24 @@ public static class SegmenterTrainer
             double lossSum = 0;
             for (int i = 0; i < options.StepsPerEpoch; i++, step++)
             {
-                sampler.Fill(input, targets);
+                sampler.Fill(input, targets, teacher);
                 model.ZeroGrad();
                 Tensor logits = model.Forward(input, training: true);
-                lossSum += loss.Compute(logits, targets);
-                model.Backward(loss.Gradient);
+                float value = loss.Compute(logits, targets);
+                Tensor gradient = loss.Gradient;
+                if (teacher is not null)
+                {
+                    float soft = softLoss.Compute(logits, teacher);
+                    value = ((1 - distill) * value) + (distill * soft);
+                    float[] g = gradient.Data, s = softLoss.Gradient.Data;
+                    for (int k = 0; k < g.Length; k++)
+                    {
+                        g[k] = ((1 - distill) * g[k]) + (distill * s[k]);
+                    }
+                }
+
+                lossSum += value;
+                model.Backward(gradient);
                 GradientClipping.ClipByGlobalNorm(model.Parameters, options.ClipNorm);
                 optimizer.LearningRate = schedule.LearningRateAt(step);
                 optimizer.Step();

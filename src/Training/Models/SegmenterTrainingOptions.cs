@@ -23,6 +23,12 @@ public sealed record SegmenterTrainingOptions
 
     public double Dropout { get; init; } = 0.05;
 
+    /// <summary>
+    /// Weight of the distillation term: loss = (1 − w)·weighted CE on the labels + w·CE on the teacher's posteriors
+    /// (<see cref="LabelledRecording.Teacher"/>, every training recording must have them); 0 = labels only.
+    /// </summary>
+    public double DistillWeight { get; init; }
+
     /// <summary>Frames per training window (also the serving window).</summary>
     public int WindowFrames { get; init; } = 256;
 

@@ -45,8 +45,12 @@ public sealed class WindowSampler
 
     public int Window { get; }
 
-    /// <summary>Fills <paramref name="input"/> [batch, C, window] and <paramref name="targets"/> (batch × window).</summary>
-    public void Fill(Tensor input, int[] targets)
+    /// <summary>
+    /// Fills <paramref name="input"/> [batch, C, window] and <paramref name="targets"/> (batch × window), and when given
+    /// <paramref name="teacher"/> [batch, states, window] with the recordings' teacher posteriors (zeros where a
+    /// recording has none or the window is padded: frames a soft loss leaves out).
+    /// </summary>
+    public void Fill(Tensor input, int[] targets, Tensor? teacher = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(targets);
@@ -64,6 +68,35 @@ public sealed class WindowSampler
             LabelledRecording r = _recordings[index];
             int start = r.Frames > Window ? _random.Next(r.Frames - Window + 1) : 0;
             CopyWindow(r, start, Channels, input.Data.AsSpan(b * Channels * Window, Channels * Window), targets.AsSpan(b * Window, Window));
+            if (teacher is not null)
+            {
+                CopyTeacher(r, start, teacher.Dim(1), teacher.Data.AsSpan(b * teacher.Dim(1) * Window, teacher.Dim(1) * Window), Window);
+            }
+        }
+    }
+
+    /// <summary>Copies a recording's teacher posteriors of frames start.. into channel-major [states, window]; zeros where there are none.</summary>
+    public static void CopyTeacher(LabelledRecording recording, int start, int states, Span<float> destination, int window)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        destination.Clear();
+        if (recording.Teacher is not float[] q)
+        {
+            return;
+        }
+
+        if (q.Length != recording.Frames * states)
+        {
+            throw new ArgumentException($"recording {recording.Id} has {q.Length} teacher values for {recording.Frames} frames of {states} states", nameof(recording));
+        }
+
+        int n = Math.Min(window, recording.Frames - start);
+        for (int t = 0; t < n; t++)
+        {
+            for (int k = 0; k < states; k++)
+            {
+                destination[(k * window) + t] = q[((start + t) * states) + k];
+            }
         }
     }
 

@@ -1,6 +1,6 @@
 namespace HeartStream.Cli.Tests.Commands;
 
-/// <summary><c>heartstream train segmenter</c> refuses a bad network shape before reading any data.</summary>
+/// <summary><c>heartstream train segmenter</c> refuses a bad network shape or teacher with exit code 2, writing nothing.</summary>
 public sealed class TrainCommandTests
 {
     [Theory]
@@ -15,6 +15,27 @@ public sealed class TrainCommandTests
         try
         {
             CliResult r = Cli.Run(["train", "segmenter", "--data", data.Root, "--models", models, option, value]);
+
+            Assert.True(r.ExitCode == 2, r.ToString());
+            Assert.Contains(message, r.Stderr, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFileSystemEntries(models));
+        }
+        finally
+        {
+            Directory.Delete(models, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("1.5", "--distill-weight must lie in 0..1, got 1.5")]
+    [InlineData("0.5", "--teacher 9.9.9:")]
+    public void TrainSegmenter_BadTeacher_ExitCode2NamingTheOption(string weight, string message)
+    {
+        using var data = new TinyCirCorData();
+        string models = Directory.CreateTempSubdirectory("heartstream-train-").FullName;
+        try
+        {
+            CliResult r = Cli.Run(["train", "segmenter", "--data", data.Root, "--models", models, "--teacher", "9.9.9", "--distill-weight", weight]);
 
             Assert.True(r.ExitCode == 2, r.ToString());
             Assert.Contains(message, r.Stderr, StringComparison.Ordinal);

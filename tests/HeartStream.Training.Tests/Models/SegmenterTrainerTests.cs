@@ -124,6 +124,53 @@ public sealed class SegmenterTrainerTests : IDisposable
     }
 
     [Fact]
+    public void Train_DistilledFromATeacherThatAlwaysSaysSystole_StudentSaysSystole()
+    {
+        (LabelledRecording first, LabelledRecording second) = Samples();
+        SegmenterParameters baseline = SegmenterParameters.Load(Path.Combine(RepoPaths.Models, "baseline", "segmenter.json"));
+        var systole = new float[first.Frames * 4];
+        for (int f = 0; f < first.Frames; f++)
+        {
+            systole[(f * 4) + (int)HeartState.Systole] = 1;
+        }
+
+        // Labels only: the real recording's states. Teacher only (weight 1): every frame systole, which the labels deny.
+        SegmenterTrainingOptions options = s_tiny with { Epochs = 1, StepsPerEpoch = 40, LearningRate = 0.03, WarmupSteps = 1 };
+        SegmenterTrainingResult labels = SegmenterTrainer.Train([first], [second], baseline, options);
+        SegmenterTrainingResult taught = SegmenterTrainer.Train([first with { Teacher = systole }], [second], baseline, options with { DistillWeight = 1 });
+
+        Assert.True(SystoleShare(taught, second) > 0.95, $"taught student: {SystoleShare(taught, second):P0} of frames systole");
+        Assert.True(SystoleShare(labels, second) < 0.6, $"label-trained student: {SystoleShare(labels, second):P0} of frames systole");
+    }
+
+    [Fact]
+    public void Train_DistillationWithoutTeacherPosteriors_ThrowsNamingTheRecording()
+    {
+        (LabelledRecording first, LabelledRecording second) = Samples();
+        SegmenterParameters baseline = SegmenterParameters.Load(Path.Combine(RepoPaths.Models, "baseline", "segmenter.json"));
+
+        var e = Assert.Throws<ArgumentException>(() => SegmenterTrainer.Train([first], [second], baseline, s_tiny with { DistillWeight = 0.5 }));
+
+        Assert.Contains(first.Id, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Fill_WithTeacher_CopiesPosteriorsChannelMajorAndZerosThePadding()
+    {
+        float[] teacher = [.. Enumerable.Range(1, 12).Select(i => i / 100f)]; // 3 frames × 4 states
+        var recording = new LabelledRecording("short", new float[12], [0, 1, 2], [], new(0, 1)) { Teacher = teacher };
+        var withoutTeacher = new LabelledRecording("none", new float[12], [0, 1, 2], [], new(0, 1));
+        var q = new Tensor(1, 4, 5);
+
+        new WindowSampler([recording], 4, 5, seed: 1).Fill(new Tensor(1, 4, 5), new int[5], q);
+
+        Assert.Equal([0.01f, 0.05f, 0.09f, 0f, 0f], q.Data[..5]); // state 0 of frames 0..2, then padding
+        Assert.Equal([0.04f, 0.08f, 0.12f, 0f, 0f], q.Data[15..20]); // state 3
+        new WindowSampler([withoutTeacher], 4, 5, seed: 1).Fill(new Tensor(1, 4, 5), new int[5], q);
+        Assert.All(q.Data, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void Fill_SameSeed_SameBatches()
     {
         (LabelledRecording first, _) = Samples();
@@ -140,6 +187,34 @@ public sealed class SegmenterTrainerTests : IDisposable
         Assert.Equal(xa.Data, xb.Data);
         Assert.Equal(ya, yb);
         Assert.Contains(ya, y => y >= 0);
+    }
+
+    /// <summary>Share of the recording's frames whose most likely state, as the exported model runs in ORT, is systole.</summary>
+    private static double SystoleShare(SegmenterTrainingResult result, LabelledRecording recording)
+    {
+        using OnnxSession session = OnnxSession.Load(OnnxModelExporter.Segmenter(result.Model, 4, 4).ToBytes());
+        using var model = new OnnxEmissionModel(session, 128, 64);
+        var posteriors = new float[recording.Frames * 4];
+        model.Predict(recording.Features, posteriors);
+        int systole = 0;
+        for (int f = 0; f < recording.Frames; f++)
+        {
+            ReadOnlySpan<float> p = posteriors.AsSpan(f * 4, 4);
+            systole += p.IndexOf(MaxOf(p)) == (int)HeartState.Systole ? 1 : 0;
+        }
+
+        return (double)systole / recording.Frames;
+    }
+
+    private static float MaxOf(ReadOnlySpan<float> values)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float v in values)
+        {
+            max = Math.Max(max, v);
+        }
+
+        return max;
     }
 
     private static (LabelledRecording First, LabelledRecording Second) Samples()

@@ -10,7 +10,7 @@ internal static class TorchCases
         "conv1d_stride2_pad3_dil2", "conv1d_same_k5_dil2", "batchnorm1d_train", "batchnorm1d_eval", "relu", "gelu",
         "maxpool1d", "upsample1d", "linear", "globalavgpool1d", "cross_entropy_segmentation",
         "cross_entropy_classification", "adamw_linear_3steps", "tiny_model_conv_bn_relu_conv", "skip_blocks",
-        "conv1d_asym_pad7_1_k5_dil2",
+        "conv1d_asym_pad7_1_k5_dil2", "soft_cross_entropy_segmentation",
     ];
 
     public static void Run(string directory, string name)
@@ -55,6 +55,9 @@ internal static class TorchCases
             case "cross_entropy_segmentation":
             case "cross_entropy_classification":
                 CheckLoss(f);
+                break;
+            case "soft_cross_entropy_segmentation":
+                CheckSoftLoss(f);
                 break;
             case "adamw_linear_3steps":
                 CheckAdamW(f);
@@ -107,6 +110,14 @@ internal static class TorchCases
     {
         var loss = new CrossEntropyLoss([.. f.Raw("weights").Select(v => (float)v)], ignoreIndex: -1);
         float value = loss.Compute(f.Tensor("x"), f.Ints("targets"));
+        f.AssertClose("loss", [value]);
+        f.AssertClose("dx", loss.Gradient.Data);
+    }
+
+    private static void CheckSoftLoss(GradFixture f)
+    {
+        var loss = new SoftCrossEntropyLoss();
+        float value = loss.Compute(f.Tensor("x"), f.Tensor("soft"));
         f.AssertClose("loss", [value]);
         f.AssertClose("dx", loss.Gradient.Data);
     }

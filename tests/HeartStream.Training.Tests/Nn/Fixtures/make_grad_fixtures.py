@@ -222,5 +222,18 @@ def main():
                {"in": 3, "out": 4, "kernel": 5, "stride": 1, "padding": 7, "padding_right": 1, "dilation": 2})
 
 
+    # Cross-entropy against soft targets (distillation from a teacher's posteriors): frames whose targets sum to 0
+    # (padding) are left out; mean over the kept frames.
+    torch.manual_seed(17)
+    logits = f32(2, 4, 11, scale=2.0).requires_grad_(True)
+    soft = F.softmax(f32(2, 4, 11, scale=2.0), dim=1).float().double()
+    soft[:, :, torch.rand(11) < 0.25] = 0.0
+    kept = soft.sum(1) > 0
+    loss = -(soft * F.log_softmax(logits, dim=1)).sum(1)[kept].mean()
+    loss.backward()
+    save("soft_cross_entropy_segmentation", {"x": enc(logits), "soft": enc(soft), "loss": enc(loss.reshape(1)),
+                                              "dx": enc(logits.grad)})
+
+
 if __name__ == "__main__":
     main()
