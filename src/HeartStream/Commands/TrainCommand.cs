@@ -77,9 +77,14 @@ internal static class TrainCommand
             Description = "With --teacher: weight of the teacher's posteriors in the loss (0..1; the labels get the rest).",
             DefaultValueFactory = _ => 0.5,
         };
+        var unlabelled = new Option<string?>("--unlabelled")
+        {
+            Description = "With --teacher: also learn the teacher's posteriors on recordings without annotation: physionet-abnormal (PhysioNet 2016's abnormal recordings; the false-alert bench uses only its normal ones).",
+        };
+        unlabelled.AcceptOnlyFromAmong("physionet-abnormal");
         var command = new Command("segmenter", "Train the neural (TCN) segmenter on the CirCor training split; early stopping on the validation split.")
         {
-            data, models, name, version, epochs, steps, width, layers, minutes, seed, cache, noSounds, patience, kernel, dilations, future, teacher, distill,
+            data, models, name, version, epochs, steps, width, layers, minutes, seed, cache, noSounds, patience, kernel, dilations, future, teacher, distill, unlabelled,
         };
         command.SetAction(parse =>
         {
@@ -126,6 +131,12 @@ internal static class TrainCommand
             }
 
             double distillWeight = parse.GetValue(teacher) is null ? 0 : parse.GetValue(distill);
+            if (parse.GetValue(unlabelled) is not null && parse.GetValue(teacher) is null)
+            {
+                Console.Error.WriteLine("error: --unlabelled needs --teacher (the only targets such recordings can have)");
+                return 2;
+            }
+
             if (distillWeight is < 0 or > 1)
             {
                 Console.Error.WriteLine($"error: --distill-weight must lie in 0..1, got {distillWeight}");
@@ -175,6 +186,13 @@ internal static class TrainCommand
                 {
                     Console.Error.WriteLine($"error: --teacher {teacherVersion}: {e.Message}");
                     return 2;
+                }
+
+                if (parse.GetValue(unlabelled) is not null)
+                {
+                    IReadOnlyList<LabelledRecording> extra = SegmenterData.Unlabelled([.. PhysioNet2016Reader.Read(dir.FullName).Where(r => r.Abnormal == true)], settings, cacheDir);
+                    Console.Error.WriteLine($"unlabelled: {extra.Count} PhysioNet 2016 abnormal recordings ({extra.Sum(r => r.Frames) / settings.FrameRate / 3600:0.0} h)");
+                    all = [.. all, .. extra];
                 }
 
                 all = TeacherPosteriors(registered, all, settings.Channels);

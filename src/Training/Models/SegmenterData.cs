@@ -56,6 +56,42 @@ public static class SegmenterData
         return result;
     }
 
+    /// <summary>
+    /// Recordings without S1/S2 annotation as training material for distillation: the serving features, every frame's
+    /// label unknown (-1), no reference sounds. A teacher's posteriors are what a student learns from them.
+    /// </summary>
+    public static IReadOnlyList<LabelledRecording> Unlabelled(IReadOnlyList<RecordingInfo> recordings, FeatureSettings settings, string? cacheDirectory = null, int maxParallelism = 2)
+    {
+        ArgumentNullException.ThrowIfNull(recordings);
+        ArgumentNullException.ThrowIfNull(settings);
+        var cache = new FeatureCache(settings, cacheDirectory);
+        var result = new LabelledRecording[recordings.Count];
+        var failures = new ConcurrentBag<string>();
+        Parallel.For(0, recordings.Count, new ParallelOptions { MaxDegreeOfParallelism = maxParallelism }, i =>
+        {
+            RecordingInfo r = recordings[i];
+            try
+            {
+                float[] features = cache.Get(r);
+                int frames = features.Length / settings.Channels;
+                var labels = new int[frames];
+                Array.Fill(labels, -1);
+                result[i] = new LabelledRecording(r.Dataset + "_" + r.Id, features, labels, [], new AnnotatedSpan(0, (double)frames / settings.FrameRate));
+            }
+            catch (IOException e)
+            {
+                failures.Add($"{r.Id}: {e.Message}");
+            }
+        });
+
+        if (!failures.IsEmpty)
+        {
+            throw new InvalidDataException("cannot read unlabelled recordings: " + string.Join("; ", failures.Order(StringComparer.Ordinal).Take(5)));
+        }
+
+        return result;
+    }
+
     private static LabelledRecording Label(string id, float[] features, string tsvPath, FeatureSettings settings)
     {
         int frames = features.Length / settings.Channels;

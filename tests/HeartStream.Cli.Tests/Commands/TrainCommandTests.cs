@@ -46,4 +46,23 @@ public sealed class TrainCommandTests
             Directory.Delete(models, recursive: true);
         }
     }
+
+    [Fact]
+    public void TrainSegmenter_UnlabelledWithoutTeacher_ExitCode2()
+    {
+        using var data = new TinyCirCorData();
+        string models = Directory.CreateTempSubdirectory("heartstream-train-").FullName;
+        try
+        {
+            CliResult r = Cli.Run(["train", "segmenter", "--data", data.Root, "--models", models, "--unlabelled", "physionet-abnormal"]);
+
+            Assert.True(r.ExitCode == 2, r.ToString());
+            Assert.Contains("--unlabelled needs --teacher", r.Stderr, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFileSystemEntries(models));
+        }
+        finally
+        {
+            Directory.Delete(models, recursive: true);
+        }
+    }
 }

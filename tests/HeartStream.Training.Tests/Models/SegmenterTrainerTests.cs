@@ -4,6 +4,7 @@ using HeartStream.Pipeline.Features;
 using HeartStream.Pipeline.Inference;
 using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Segmentation;
+using HeartStream.Training.Data;
 using HeartStream.Training.Models;
 using HeartStream.Training.Nn;
 using HeartStream.TestSupport;
@@ -168,6 +169,25 @@ public sealed class SegmenterTrainerTests : IDisposable
         Assert.Equal([0.04f, 0.08f, 0.12f, 0f, 0f], q.Data[15..20]); // state 3
         new WindowSampler([withoutTeacher], 4, 5, seed: 1).Fill(new Tensor(1, 4, 5), new int[5], q);
         Assert.All(q.Data, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
+    public void Unlabelled_RealRecording_ServingFeaturesEveryFrameUnknown()
+    {
+        string wav = Path.Combine(RepoPaths.Samples, "physionet2016", "a0002.wav");
+        var info = new RecordingInfo { Dataset = DatasetKind.PhysioNet2016, Id = "a0002", PatientId = "a0002", WavPath = wav, SubSet = "training-a" };
+        WavAudio audio = WavReader.Read(wav);
+
+        LabelledRecording r = Assert.Single(SegmenterData.Unlabelled([info], FeatureSettings.Default));
+
+        Assert.Equal(RecordingAnalyzer.PrepareFeatures(audio.Samples, audio.SampleRate, FeatureSettings.Default), r.Features);
+        Assert.Equal(r.Features.Length / 4, r.Frames);
+        Assert.All(r.Labels, l => Assert.Equal(-1, l));
+        Assert.Empty(r.Reference);
+        Assert.Null(r.Teacher);
+        var missing = info with { Id = "gone", WavPath = wav + ".missing" };
+        var e = Assert.Throws<InvalidDataException>(() => SegmenterData.Unlabelled([missing], FeatureSettings.Default));
+        Assert.Contains("gone", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
