@@ -101,6 +101,19 @@ public sealed class AlertProfile
     /// </summary>
     public double NoHeartSoundsGapSeconds { get; set; } = 4;
 
+    /// <summary>
+    /// An S1 ends the no-heart-sounds gap only when it is at least this fraction as loud as the device's recent S1
+    /// (<see cref="HeartStream.Pipeline.Segmentation.HeartSound.Level"/> against the median of the last 16 that counted),
+    /// or when it is the last of <see cref="NoHeartSoundsFaintS1Train"/> faint S1 within the gap; 0 = every reported S1 ends
+    /// it. The segmenter still reports a few faint, scattered S1 in noise that holds no heart sounds (the live
+    /// normaliser scales the noise up, so the network cannot know the level fell); a heart heard more faintly keeps
+    /// its rhythm. Sounds without a level (NaN) always count.
+    /// </summary>
+    public double NoHeartSoundsMinRelativeLevel { get; set; } = 0.5;
+
+    /// <summary>A faint S1 still ends the no-heart-sounds gap when at least this many faint S1 (itself included) lie within the gap (see <see cref="NoHeartSoundsMinRelativeLevel"/>).</summary>
+    public int NoHeartSoundsFaintS1Train { get; set; } = 3;
+
     /// <summary>Seconds the no-heart-sounds condition must hold (after the gap) before it is raised.</summary>
     public double NoHeartSoundsOnsetDelaySeconds { get; set; } = 1;
 
@@ -199,6 +212,7 @@ public sealed class AlertProfile
         Range(errors, nameof(RateMaxIrregularity), RateMaxIrregularity, 0, 5);
         Range(errors, nameof(BradycardiaMinSystoleSeconds), BradycardiaMinSystoleSeconds, 0, 1);
         Range(errors, nameof(NoHeartSoundsGapSeconds), NoHeartSoundsGapSeconds, 0.5, 60);
+        Range(errors, nameof(NoHeartSoundsFaintS1Train), NoHeartSoundsFaintS1Train, 1, DeviceAlertState.S1Ring);
         Range(errors, nameof(IrregularityRaise), IrregularityRaise, 0, 5);
         Range(errors, nameof(IrregularityClear), IrregularityClear, 0, 5);
         foreach ((string name, double value) in new[]
@@ -212,6 +226,7 @@ public sealed class AlertProfile
             (nameof(ArtifactProbabilityRaise), ArtifactProbabilityRaise),
             (nameof(ArtifactProbabilityClear), ArtifactProbabilityClear),
             (nameof(NoHeartSoundsMinSignalQuality), NoHeartSoundsMinSignalQuality),
+            (nameof(NoHeartSoundsMinRelativeLevel), NoHeartSoundsMinRelativeLevel),
             (nameof(PoorSignalRaiseQuality), PoorSignalRaiseQuality),
             (nameof(PoorSignalClearQuality), PoorSignalClearQuality),
             (nameof(SuppressPhysiologicalBelowQuality), SuppressPhysiologicalBelowQuality),

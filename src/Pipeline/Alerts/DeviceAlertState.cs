@@ -50,6 +50,17 @@ internal sealed class DeviceAlertState
     public int SystoleCount;
     public int SystoleHead;
 
+    // For no-heart-sounds: the levels of the recent S1 that ended the gap (the reference a faint S1 is measured
+    // against) and the centres of the recent faint S1 (a faint S1 in a train of them counts).
+    public const int S1Ring = 16;
+    public const int MinReferenceLevels = 4;
+    public readonly float[] S1Levels = new float[S1Ring];
+    public int S1LevelCount;
+    public int S1LevelHead;
+    public readonly double[] S1Times = new double[S1Ring];
+    public int S1TimeCount;
+    public int S1TimeHead;
+
     public double FirstTime { get; }
 
     public void AddSound(HeartSound sound)
@@ -58,7 +69,11 @@ internal sealed class DeviceAlertState
         double c = sound.CentreSeconds;
         if (sound.Type == SoundType.S1)
         {
-            LastS1 = double.IsNaN(LastS1) ? c : Math.Max(LastS1, c);
+            if (EndsNoHeartSoundsGap(sound.Level, c))
+            {
+                LastS1 = double.IsNaN(LastS1) ? c : Math.Max(LastS1, c);
+            }
+
             OpenS1 = c;
         }
         else if (!double.IsNaN(OpenS1))
@@ -69,6 +84,60 @@ internal sealed class DeviceAlertState
             SystoleCount = Math.Min(SystoleCount + 1, SystoleRing);
             OpenS1 = double.NaN;
         }
+    }
+
+    /// <summary>
+    /// Whether an S1 of this level ends the no-heart-sounds gap (<see cref="AlertProfile.NoHeartSoundsMinRelativeLevel"/>):
+    /// always when the rule is off, the level unknown, or fewer than <see cref="MinReferenceLevels"/> S1 have counted;
+    /// else when it reaches the fraction of the median level of the last S1 that counted, or is the last of a train of
+    /// faint ones (a heart heard more faintly, e.g. after the sensor slipped, keeps its rhythm).
+    /// A counting S1 joins the reference. Allocation-free.
+    /// </summary>
+    private bool EndsNoHeartSoundsGap(float level, double centre)
+    {
+        double fraction = Profile.NoHeartSoundsMinRelativeLevel;
+        if (fraction <= 0 || !float.IsFinite(level))
+        {
+            return true;
+        }
+
+        if (S1LevelCount >= MinReferenceLevels && level < fraction * MedianLevel())
+        {
+            S1Times[S1TimeHead] = centre;
+            S1TimeHead = (S1TimeHead + 1) % S1Ring;
+            S1TimeCount = Math.Min(S1TimeCount + 1, S1Ring);
+            if (!InFaintTrain(centre))
+            {
+                return false;
+            }
+        }
+
+        S1Levels[S1LevelHead] = level;
+        S1LevelHead = (S1LevelHead + 1) % S1Ring;
+        S1LevelCount = Math.Min(S1LevelCount + 1, S1Ring);
+        return true;
+    }
+
+    private float MedianLevel()
+    {
+        Span<float> used = stackalloc float[S1Ring];
+        used = used[..S1LevelCount];
+        S1Levels.AsSpan(0, S1LevelCount).CopyTo(used);
+        used.Sort();
+        int n = used.Length;
+        return n % 2 == 1 ? used[n / 2] : 0.5f * (used[(n / 2) - 1] + used[n / 2]);
+    }
+
+    /// <summary>Whether at least the profile's train of faint S1 (this one included) lie within the gap up to <paramref name="centre"/>.</summary>
+    private bool InFaintTrain(double centre)
+    {
+        int n = 0;
+        for (int i = 0; i < S1TimeCount; i++)
+        {
+            n += S1Times[i] <= centre && S1Times[i] > centre - Profile.NoHeartSoundsGapSeconds ? 1 : 0;
+        }
+
+        return n >= Profile.NoHeartSoundsFaintS1Train;
     }
 
     /// <summary>Median S1→S2 interval of the pairs whose S2 lies in [from, to]; NaN when none. Allocation-free.</summary>

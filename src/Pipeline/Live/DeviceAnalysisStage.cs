@@ -220,7 +220,7 @@ public sealed class DeviceAnalysisStage
                 latency = Stopwatch.GetElapsedTime(arrival).TotalSeconds;
             }
 
-            var shifted = new HeartSound(sound.Type, sound.StartSeconds + shift, sound.EndSeconds + shift);
+            HeartSound shifted = sound with { StartSeconds = sound.StartSeconds + shift, EndSeconds = sound.EndSeconds + shift };
             await output.WriteAsync(new BeatEvent(_deviceId, shifted, latency), cancellationToken).ConfigureAwait(false);
         }
 

@@ -159,6 +159,7 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
             }
 
             _frontEnd.DropSilent(finalized, start, _offset);
+            _frontEnd.MeasureLevels(finalized, start, _offset);
             audio = audio[n..];
         }
     }
@@ -189,6 +190,7 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         _decoder.Flush(finalized);
         DropUnheard(finalized, decoded);
         _frontEnd.DropSilent(finalized, start, _offset);
+        _frontEnd.MeasureLevels(finalized, start, _offset);
         _flushed = true;
     }
 

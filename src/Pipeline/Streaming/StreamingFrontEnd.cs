@@ -41,6 +41,8 @@ public sealed class StreamingFrontEnd
     private readonly float[] _frames;
     private float[] _normalized;
     private readonly float[] _peaks = new float[PeakRingFrames];
+    private readonly float[] _levels = new float[PeakRingFrames]; // un-normalised homomorphic envelope per frame
+    private long _extractedFrames;
     private long _inputSamples;
     private long _resampledSamples;
     private long _releasedFrames;
@@ -132,6 +134,7 @@ public sealed class StreamingFrontEnd
         int m = _resampler.Flush(_resampled);
         int released = Extract(_resampled.AsSpan(0, m), _normalized);
         int frames = _extractor.Flush(_frames);
+        RecordLevels(frames);
         released += _normalizer.Push(_frames.AsSpan(0, frames * _channels), _normalized.AsSpan(released * _channels));
         released += _normalizer.Flush(_normalized.AsSpan(released * _channels));
         return Release(released);
@@ -144,6 +147,8 @@ public sealed class StreamingFrontEnd
         _extractor.Reset();
         _normalizer.Reset();
         Array.Clear(_peaks);
+        Array.Clear(_levels);
+        _extractedFrames = 0;
         _inputSamples = 0;
         _resampledSamples = 0;
         _releasedFrames = 0;
@@ -177,6 +182,31 @@ public sealed class StreamingFrontEnd
         }
     }
 
+    /// <summary>
+    /// Sets <see cref="HeartSound.Level"/> of the sounds at index <paramref name="start"/> and later: the peak of the
+    /// un-normalised homomorphic envelope over the sound's frames (linear in the audio's amplitude, before the live
+    /// normaliser rescales it), so a consumer can tell a faint sound from the loud ones of the same stream.
+    /// <paramref name="offsetSeconds"/> is the segmenter's sound offset.
+    /// </summary>
+    public void MeasureLevels(List<HeartSound> sounds, int start, double offsetSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(sounds);
+        for (int i = start; i < sounds.Count; i++)
+        {
+            HeartSound sound = sounds[i];
+            (long first, long last) = HeardSounds.Frames(sound, offsetSeconds, _frameRate);
+            first = Math.Max(first, _extractedFrames - PeakRingFrames);
+            last = Math.Min(last, _extractedFrames);
+            float level = 0;
+            for (long f = first; f < last; f++)
+            {
+                level = Math.Max(level, _levels[(int)(f % PeakRingFrames)]);
+            }
+
+            sounds[i] = sound with { Level = level };
+        }
+    }
+
     /// <summary>Features of 2 kHz audio into <paramref name="output"/>; returns the frames the normaliser released.</summary>
     private int Extract(ReadOnlySpan<float> audio, Span<float> output)
     {
@@ -187,6 +217,7 @@ public sealed class StreamingFrontEnd
 
         RecordPeaks(audio);
         int frames = _extractor.Process(audio, _frames);
+        RecordLevels(frames);
         return _normalizer.Push(_frames.AsSpan(0, frames * _channels), output);
     }
 
@@ -200,6 +231,17 @@ public sealed class StreamingFrontEnd
         }
 
         return frames;
+    }
+
+    /// <summary>The un-normalised homomorphic envelope of the frames just extracted, in a ring indexed by frame number.</summary>
+    private void RecordLevels(int frames)
+    {
+        for (int f = 0; f < frames; f++)
+        {
+            _levels[(int)((_extractedFrames + f) % PeakRingFrames)] = _frames[(f * _channels) + (int)FeatureChannel.Homomorphic];
+        }
+
+        _extractedFrames += frames;
     }
 
     /// <summary>Peak |x| per analysis frame of the 2 kHz audio, in a ring indexed by frame number.</summary>

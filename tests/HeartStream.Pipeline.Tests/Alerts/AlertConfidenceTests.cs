@@ -105,6 +105,66 @@ public sealed class AlertConfidenceTests
         Assert.Equal(33, Assert.Single(s.Of(AlertType.NoHeartSounds, AlertState.Cleared)).ClearedSeconds);
     }
 
+    [Theory]
+    [InlineData(0.5, true)]  // the default: scattered S1 at a fifth of the level do not end the gap
+    [InlineData(0.0, false)] // rule off: every reported S1 ends it
+    public void Process_LoudS1sThenFaintScatteredS1s_NoHeartSoundsOnlyWithTheLevelRule(double fraction, bool raised)
+    {
+        // What the segmenter reports once a heart stops: a few faint "S1" in the noise, 2.5 s apart.
+        var s = new AlertScenario(Adult(fraction));
+        FeedLevelledBeats(s, until: 40, period: t => t < 20 ? 0.8 : 2.5, level: t => t < 20 ? 1f : 0.2f);
+
+        Assert.Equal(raised, s.Of(AlertType.NoHeartSounds, AlertState.Raised).Count == 1);
+        if (raised)
+        {
+            AlertEvent alert = Assert.Single(s.Of(AlertType.NoHeartSounds, AlertState.Raised));
+            Assert.Equal(19.4 + 4, alert.OnsetSeconds, 6); // the last loud S1 + the gap
+        }
+    }
+
+    [Fact]
+    public void Process_GainDropsButRhythmGoesOn_NoNoHeartSounds()
+    {
+        // The sensor slips: every S1 from 20 s on is a fifth as loud, but they keep the rhythm (a train of them).
+        var s = new AlertScenario(Adult(0.5));
+        FeedLevelledBeats(s, until: 60, period: _ => 0.8, level: t => t < 20 ? 1f : 0.2f);
+
+        Assert.Empty(s.Of(AlertType.NoHeartSounds));
+    }
+
+    [Fact]
+    public void Process_S1sWithoutLevel_EveryS1EndsTheGap()
+    {
+        // Beat events from a source that measures no level (NaN) are counted as before.
+        var s = new AlertScenario(Adult(0.5));
+        FeedLevelledBeats(s, until: 40, period: t => t < 20 ? 0.8 : 2.5, level: _ => float.NaN);
+
+        Assert.Empty(s.Of(AlertType.NoHeartSounds));
+    }
+
+    private static AlertProfile Adult(double fraction)
+    {
+        AlertProfile p = AlertProfile.CreateAdult();
+        p.NoHeartSoundsMinRelativeLevel = fraction;
+        return p;
+    }
+
+    /// <summary>S1 (and an S2 0.3 s later) every period(t) s at level(t), vitals every second at a good quality.</summary>
+    private static void FeedLevelledBeats(AlertScenario s, int until, Func<double, double> period, Func<double, float> level)
+    {
+        double next = 0.2;
+        for (int t = 1; t <= until; t++)
+        {
+            for (; next < t; next += period(next))
+            {
+                s.Feed(new BeatEvent(AlertScenario.Device, new HeartSound(SoundType.S1, next - 0.05, next + 0.05, level(next)), 0));
+                s.Feed(new BeatEvent(AlertScenario.Device, new HeartSound(SoundType.S2, next + 0.25, next + 0.35, level(next) / 2), 0));
+            }
+
+            s.Feed(AlertScenario.Vitals(t, 75, quality: 0.9, beats: 8));
+        }
+    }
+
     private static BeatEvent Beat(SoundType type, double centre) =>
         new(AlertScenario.Device, new HeartSound(type, centre - 0.05, centre + 0.05), 0);
 

@@ -32,7 +32,11 @@ public sealed class AlertProfileTests
         p.MurmurProbabilityRaise = 1.5;
         p.RateOnsetDelaySeconds = -1;
         p.SignalLostSilenceSeconds = double.NaN;
+        p.NoHeartSoundsMinRelativeLevel = 1.5;
+        p.NoHeartSoundsFaintS1Train = 0;
         IReadOnlyList<string> errors = p.Validate();
+        Assert.Contains(errors, e => e.StartsWith(nameof(AlertProfile.NoHeartSoundsMinRelativeLevel), StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith(nameof(AlertProfile.NoHeartSoundsFaintS1Train), StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith(nameof(AlertProfile.MurmurProbabilityRaise), StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith(nameof(AlertProfile.RateOnsetDelaySeconds), StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith(nameof(AlertProfile.SignalLostSilenceSeconds), StringComparison.Ordinal));

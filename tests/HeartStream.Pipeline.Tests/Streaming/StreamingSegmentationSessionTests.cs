@@ -63,6 +63,37 @@ public sealed class StreamingSegmentationSessionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Push_SameRecordingAtHalfTheGain_SameSoundsAtHalfTheLevel()
+    {
+        // The live normaliser hides the gain from the segmenter; HeartSound.Level keeps it (linear in the amplitude).
+        WavAudio audio = WavReader.Read(StreamingHarness.SampleRecordings().First(f => f.Contains("circor", StringComparison.Ordinal)));
+        float[] half = [.. audio.Samples.Select(v => v * 0.5f)];
+
+        List<HeartSound> full = Run(audio.Samples, audio.SampleRate), quiet = Run(half, audio.SampleRate);
+
+        Assert.True(full.Count > 10, $"{full.Count} sounds");
+        Assert.Equal(full.Select(h => (h.Type, h.StartSeconds, h.EndSeconds)), quiet.Select(h => (h.Type, h.StartSeconds, h.EndSeconds)));
+        for (int i = 0; i < full.Count; i++)
+        {
+            Assert.True(float.IsFinite(full[i].Level) && full[i].Level > 0, $"sound {i}: level {full[i].Level}");
+            Assert.InRange(quiet[i].Level / full[i].Level, 0.49f, 0.51f);
+        }
+    }
+
+    private static List<HeartSound> Run(float[] samples, int sampleRate)
+    {
+        var session = new StreamingSegmentationSession(StreamingHarness.Parameters, sampleRate);
+        var sounds = new List<HeartSound>();
+        for (int at = 0; at < samples.Length; at += 400)
+        {
+            session.Push(samples.AsSpan(at, Math.Min(400, samples.Length - at)), sounds);
+        }
+
+        session.Flush(sounds);
+        return sounds;
+    }
+
+    [Fact]
     public void Push_SoundEnds_EmittedWithinMaxLatency()
     {
         WavAudio audio = WavReader.Read(StreamingHarness.SampleRecordings().First(f => f.Contains("circor", StringComparison.Ordinal)));
