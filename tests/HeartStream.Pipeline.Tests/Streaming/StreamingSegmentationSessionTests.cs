@@ -1,6 +1,7 @@
 using System.Globalization;
 using HeartStream.Capture.Audio;
 using HeartStream.Pipeline.Analysis;
+using HeartStream.Pipeline.Features;
 using HeartStream.Pipeline.Segmentation;
 using HeartStream.Pipeline.Streaming;
 using Xunit.Abstractions;
@@ -73,10 +74,21 @@ public sealed class StreamingSegmentationSessionTests(ITestOutputHelper output)
 
         Assert.True(full.Count > 10, $"{full.Count} sounds");
         Assert.Equal(full.Select(h => (h.Type, h.StartSeconds, h.EndSeconds)), quiet.Select(h => (h.Type, h.StartSeconds, h.EndSeconds)));
+        // The level is the peak of the raw homomorphic envelope over the sound's own frames, as the offline features
+        // (same extractor, whole recording) give it: the live frame count lines up with the sounds' times.
+        FeatureMatrix raw = FeatureMatrix.Compute(StreamingResampler.Resample(audio.Samples, audio.SampleRate, AnalysisRate.SampleRate), FeatureSettings.Default);
         for (int i = 0; i < full.Count; i++)
         {
             Assert.True(float.IsFinite(full[i].Level) && full[i].Level > 0, $"sound {i}: level {full[i].Level}");
             Assert.InRange(quiet[i].Level / full[i].Level, 0.49f, 0.51f);
+            (long first, long last) = HeardSounds.Frames(full[i], StreamingHarness.Parameters.SoundOffsetSeconds, AnalysisRate.FrameRate);
+            float expected = 0;
+            for (long f = first; f < Math.Min(last, raw.FrameCount); f++)
+            {
+                expected = Math.Max(expected, raw[(int)f, (int)FeatureChannel.Homomorphic]);
+            }
+
+            Assert.True(Math.Abs(full[i].Level - expected) <= 1e-4 * expected, $"sound {i} at {full[i].CentreSeconds:0.00} s: level {full[i].Level}, offline envelope peak {expected}");
         }
     }
 
