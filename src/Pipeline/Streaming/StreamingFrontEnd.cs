@@ -27,6 +27,7 @@ public sealed class StreamingFrontEnd
     public const int SilenceGuardFrames = 25;
 
     private const int PeakRingFrames = 8192; // 164 s of per-frame peaks; far more than any sound can lag its audio
+    private const int LevelRingFrames = 512;  // 10 s of envelope levels: more than a sound can lag its frames (≤ 3 s); 2 KB per device
 
     private static readonly float s_silentPeak = (float)Math.Pow(10, SignalCheck.SilentPeakDbfs / 20);
 
@@ -41,7 +42,7 @@ public sealed class StreamingFrontEnd
     private readonly float[] _frames;
     private float[] _normalized;
     private readonly float[] _peaks = new float[PeakRingFrames];
-    private readonly float[] _levels = new float[PeakRingFrames]; // un-normalised homomorphic envelope per frame
+    private readonly float[] _levels = new float[LevelRingFrames]; // un-normalised homomorphic envelope per frame
     private long _extractedFrames;
     private long _inputSamples;
     private long _resampledSamples;
@@ -195,12 +196,12 @@ public sealed class StreamingFrontEnd
         {
             HeartSound sound = sounds[i];
             (long first, long last) = HeardSounds.Frames(sound, offsetSeconds, _frameRate);
-            first = Math.Max(first, _extractedFrames - PeakRingFrames);
+            first = Math.Max(first, _extractedFrames - LevelRingFrames);
             last = Math.Min(last, _extractedFrames);
             float level = 0;
             for (long f = first; f < last; f++)
             {
-                level = Math.Max(level, _levels[(int)(f % PeakRingFrames)]);
+                level = Math.Max(level, _levels[(int)(f % LevelRingFrames)]);
             }
 
             sounds[i] = sound with { Level = level };
@@ -238,7 +239,7 @@ public sealed class StreamingFrontEnd
     {
         for (int f = 0; f < frames; f++)
         {
-            _levels[(int)((_extractedFrames + f) % PeakRingFrames)] = _frames[(f * _channels) + (int)FeatureChannel.Homomorphic];
+            _levels[(int)((_extractedFrames + f) % LevelRingFrames)] = _frames[(f * _channels) + (int)FeatureChannel.Homomorphic];
         }
 
         _extractedFrames += frames;
