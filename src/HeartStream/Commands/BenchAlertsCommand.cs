@@ -39,7 +39,13 @@ internal static class BenchAlertsCommand
         {
             Description = "Instead: splice 20 s of each CirCor test recording's own diastolic noise after its last diastole and measure whether and how fast no-heart-sounds is raised.",
         };
-        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence, segmenter, gate, noSounds, models, minPosterior, emission, averaging, decoderLookahead, decoderStep };
+        var noise = new Option<string>("--noise")
+        {
+            Description = "With --no-heart-sounds: the noise after the onset, diastoles (the recording's own, joined) or stationary (synthetic Gaussian noise with their spectrum and RMS).",
+            DefaultValueFactory = _ => NoHeartSoundsBench.DiastoleNoise,
+        };
+        noise.AcceptOnlyFromAmong(NoHeartSoundsBench.DiastoleNoise, NoHeartSoundsBench.StationaryNoiseKind);
+        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence, segmenter, gate, noSounds, models, minPosterior, emission, averaging, decoderLookahead, decoderStep, noise };
         command.SetAction(parse =>
         {
             string chosen = parse.GetValue(segmenter)!;
@@ -59,7 +65,7 @@ internal static class BenchAlertsCommand
                 ?? (IDeviceAnalyzerFactory)new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters)));
             if (parse.GetValue(noSounds))
             {
-                return RunNoHeartSounds(parse.GetValue(data)!, parse.GetValue(limit), make, parse.GetValue(gate));
+                return RunNoHeartSounds(parse.GetValue(data)!, parse.GetValue(limit), make, parse.GetValue(gate), parse.GetValue(noise)!);
             }
 
             return Run(parse.GetValue(data)!, parse.GetValue(limit), parse.GetValue(profile), parse.GetValue(evidence), make, parse.GetValue(gate));
@@ -67,7 +73,7 @@ internal static class BenchAlertsCommand
         return command;
     }
 
-    private static int RunNoHeartSounds(DirectoryInfo data, int limit, Func<IDeviceAnalyzerFactory> analyzers, bool heardBeatGate)
+    private static int RunNoHeartSounds(DirectoryInfo data, int limit, Func<IDeviceAnalyzerFactory> analyzers, bool heardBeatGate, string noise)
     {
         if (!data.Exists)
         {
@@ -79,7 +85,7 @@ internal static class BenchAlertsCommand
         try
         {
             Console.WriteLine($"analysis: {(factory is NeuralAnalyzerFactory n ? n.ModelName + " (neural, batched)" : "baseline")}, heard-beat gate {(heardBeatGate ? "on" : "off")}");
-            return NoHeartSoundsBench.Run(data.FullName, limit, new AlertBench(factory, heardBeatGate), Console.Out);
+            return NoHeartSoundsBench.Run(data.FullName, limit, new AlertBench(factory, heardBeatGate), Console.Out, noise);
         }
         finally
         {

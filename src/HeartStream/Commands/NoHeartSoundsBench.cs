@@ -13,13 +13,21 @@ namespace HeartStream.Commands;
 /// segmenter never trained on) is spliced (<see cref="NoHeartSoundsSplice"/>: the recording up to its last annotated
 /// diastole, then 20 s of its own diastolic noise) and replayed through the live analysis and a fresh alert engine
 /// with the adult profile. Prints how many splices raised the alert after the onset, onset → raise latency, the S1s
-/// still reported in the noise, and any no-heart-sounds alert raised before the onset (a false one).
+/// still reported in the noise, and any no-heart-sounds alert raised before the onset (a false one). With
+/// <c>stationary</c> noise the 20 s after the onset are replaced by <see cref="StationaryNoise"/> of the same spectrum and
+/// RMS (synthetic: no rhythm of joined diastoles, no loud sound inside a diastole).
 /// </summary>
 internal static class NoHeartSoundsBench
 {
     private const double SilentSeconds = 20;
 
-    public static int Run(string dataRoot, int limit, AlertBench bench, TextWriter output)
+    /// <summary>The noise after the onset: the recording's own diastoles joined end to end.</summary>
+    public const string DiastoleNoise = "diastoles";
+
+    /// <summary>The noise after the onset: stationary Gaussian noise with the joined diastoles' spectrum and RMS.</summary>
+    public const string StationaryNoiseKind = "stationary";
+
+    public static int Run(string dataRoot, int limit, AlertBench bench, TextWriter output, string noise = DiastoleNoise)
     {
         IReadOnlyList<SegmentationBenchmarkCase> cases = SegmentationCases.CirCor(dataRoot, SplitPart.Test);
         if (limit > 0)
@@ -39,6 +47,11 @@ internal static class NoHeartSoundsBench
             try
             {
                 (samples, onset) = NoHeartSoundsSplice.Build(audio.Samples, audio.SampleRate, CirCorSegmentation.Read(c.Recording.AnnotationPath!), SilentSeconds);
+                if (noise == StationaryNoiseKind)
+                {
+                    int at = (int)Math.Round(onset * audio.SampleRate);
+                    StationaryNoise.Like(samples.AsSpan(at), samples.Length - at, seed: 7).CopyTo(samples.AsSpan(at));
+                }
             }
             catch (ArgumentException)
             {
@@ -68,7 +81,7 @@ internal static class NoHeartSoundsBench
 
         latencies.Sort();
         s1InNoise.Sort();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"no-heart-sounds splices (CirCor test split, {SilentSeconds:0} s of the recording's own diastolic noise after its last annotated diastole): {spliced} spliced, {skipped} without a usable diastole"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"no-heart-sounds splices (CirCor test split, {SilentSeconds:0} s of {(noise == StationaryNoiseKind ? "stationary noise with the spectrum and RMS of the recording's own diastoles" : "the recording's own diastolic noise")} after its last annotated diastole): {spliced} spliced, {skipped} without a usable diastole"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raised after the onset: {latencies.Count}/{spliced} ({(spliced > 0 ? 100.0 * latencies.Count / spliced : 0):0.0} %)"));
         if (latencies.Count > 0)
         {
