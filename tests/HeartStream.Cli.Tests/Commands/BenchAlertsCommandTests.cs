@@ -49,4 +49,26 @@ public sealed class BenchAlertsCommandTests(ITestOutputHelper output)
         Assert.Matches(@"child \(age unknown\) \(paediatric\)\s+1\s", r.Stdout);
         Assert.Contains("rate alerts vs annotation:", r.Stdout, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("stationary", "20 s of stationary noise with the spectrum and RMS of the recording's own diastoles")]
+    [InlineData("diastoles", "20 s of the recording's own diastolic noise")]
+    public void BenchAlerts_NoHeartSoundsNoiseKind_NamedInTheReport(string noise, string text)
+    {
+        using var data = new TinyCirCorData();
+        CliResult r = Cli.Run(["bench", "alerts", "--data", data.Root, "--no-heart-sounds", "--noise", noise]);
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains(text, r.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BenchAlerts_UnknownNoiseKind_Refused()
+    {
+        using var data = new TinyCirCorData();
+        CliResult r = Cli.Run(["bench", "alerts", "--data", data.Root, "--no-heart-sounds", "--noise", "pink"]);
+
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("'pink'", r.Stderr + r.Stdout, StringComparison.Ordinal);
+    }
 }
