@@ -163,6 +163,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
         {
             config.AppendLine("persistence true");
             config.AppendLine(CultureInfo.InvariantCulture, $"persistence_location {Directory}/");
+
+            // Save sessions, subscriptions and queued messages every second (mosquitto's default is every 30 min), so
+            // a crash (SIGKILL) loses at most the last second, not every persistent subscriber's subscriptions.
+            config.AppendLine("autosave_interval 1");
         }
         else
         {
