@@ -4,6 +4,7 @@ using System.Globalization;
 using HeartStream.Pipeline.Alerts;
 using HeartStream.Pipeline.Live;
 using HeartStream.Pipeline.Segmentation;
+using HeartStream.Training.Data;
 
 namespace HeartStream.Commands;
 
@@ -45,7 +46,12 @@ internal static class BenchAlertsCommand
             DefaultValueFactory = _ => NoHeartSoundsBench.DiastoleNoise,
         };
         noise.AcceptOnlyFromAmong(NoHeartSoundsBench.DiastoleNoise, NoHeartSoundsBench.StationaryNoiseKind);
-        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence, segmenter, gate, noSounds, models, minPosterior, emission, averaging, decoderLookahead, decoderStep, noise };
+        var trim = new Option<double>("--trim-ms")
+        {
+            Description = "With --no-heart-sounds: milliseconds cut off each end of every diastole used as noise (annotated boundaries are not exact).",
+            DefaultValueFactory = _ => NoHeartSoundsSplice.DefaultTrimSeconds * 1000,
+        };
+        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence, segmenter, gate, noSounds, models, minPosterior, emission, averaging, decoderLookahead, decoderStep, noise, trim };
         command.SetAction(parse =>
         {
             string chosen = parse.GetValue(segmenter)!;
@@ -65,7 +71,7 @@ internal static class BenchAlertsCommand
                 ?? (IDeviceAnalyzerFactory)new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters)));
             if (parse.GetValue(noSounds))
             {
-                return RunNoHeartSounds(parse.GetValue(data)!, parse.GetValue(limit), make, parse.GetValue(gate), parse.GetValue(noise)!);
+                return RunNoHeartSounds(parse.GetValue(data)!, parse.GetValue(limit), make, parse.GetValue(gate), parse.GetValue(noise)!, parse.GetValue(trim) / 1000);
             }
 
             return Run(parse.GetValue(data)!, parse.GetValue(limit), parse.GetValue(profile), parse.GetValue(evidence), make, parse.GetValue(gate));
@@ -73,7 +79,7 @@ internal static class BenchAlertsCommand
         return command;
     }
 
-    private static int RunNoHeartSounds(DirectoryInfo data, int limit, Func<IDeviceAnalyzerFactory> analyzers, bool heardBeatGate, string noise)
+    private static int RunNoHeartSounds(DirectoryInfo data, int limit, Func<IDeviceAnalyzerFactory> analyzers, bool heardBeatGate, string noise, double trimSeconds)
     {
         if (!data.Exists)
         {
@@ -85,7 +91,13 @@ internal static class BenchAlertsCommand
         try
         {
             Console.WriteLine($"analysis: {(factory is NeuralAnalyzerFactory n ? n.ModelName + " (neural, batched)" : "baseline")}, heard-beat gate {(heardBeatGate ? "on" : "off")}");
-            return NoHeartSoundsBench.Run(data.FullName, limit, new AlertBench(factory, heardBeatGate), Console.Out, noise);
+            if (trimSeconds is < 0 or > 0.2)
+            {
+                Console.Error.WriteLine($"error: --trim-ms must lie in 0..200, got {trimSeconds * 1000}");
+                return 2;
+            }
+
+            return NoHeartSoundsBench.Run(data.FullName, limit, new AlertBench(factory, heardBeatGate), Console.Out, noise, trimSeconds);
         }
         finally
         {

@@ -27,7 +27,7 @@ internal static class NoHeartSoundsBench
     /// <summary>The noise after the onset: stationary Gaussian noise with the joined diastoles' spectrum and RMS.</summary>
     public const string StationaryNoiseKind = "stationary";
 
-    public static int Run(string dataRoot, int limit, AlertBench bench, TextWriter output, string noise = DiastoleNoise)
+    public static int Run(string dataRoot, int limit, AlertBench bench, TextWriter output, string noise = DiastoleNoise, double trimSeconds = NoHeartSoundsSplice.DefaultTrimSeconds)
     {
         IReadOnlyList<SegmentationBenchmarkCase> cases = SegmentationCases.CirCor(dataRoot, SplitPart.Test);
         if (limit > 0)
@@ -46,7 +46,7 @@ internal static class NoHeartSoundsBench
             double onset;
             try
             {
-                (samples, onset) = NoHeartSoundsSplice.Build(audio.Samples, audio.SampleRate, CirCorSegmentation.Read(c.Recording.AnnotationPath!), SilentSeconds);
+                (samples, onset) = NoHeartSoundsSplice.Build(audio.Samples, audio.SampleRate, CirCorSegmentation.Read(c.Recording.AnnotationPath!), SilentSeconds, trimSeconds);
                 if (noise == StationaryNoiseKind)
                 {
                     int at = (int)Math.Round(onset * audio.SampleRate);
@@ -81,7 +81,7 @@ internal static class NoHeartSoundsBench
 
         latencies.Sort();
         s1InNoise.Sort();
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"no-heart-sounds splices (CirCor test split, {SilentSeconds:0} s of {(noise == StationaryNoiseKind ? "stationary noise with the spectrum and RMS of the recording's own diastoles" : "the recording's own diastolic noise")} after its last annotated diastole): {spliced} spliced, {skipped} without a usable diastole"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"no-heart-sounds splices (CirCor test split, {SilentSeconds:0} s of {(noise == StationaryNoiseKind ? "stationary noise with the spectrum and RMS of the recording's own diastoles" : "the recording's own diastolic noise")} after its last annotated diastole, {trimSeconds * 1000:0} ms trimmed off each diastole): {spliced} spliced, {skipped} without a usable diastole"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raised after the onset: {latencies.Count}/{spliced} ({(spliced > 0 ? 100.0 * latencies.Count / spliced : 0):0.0} %)"));
         if (latencies.Count > 0)
         {

@@ -11,7 +11,8 @@ namespace HeartStream.Training.Data;
 /// </summary>
 public static class NoHeartSoundsSplice
 {
-    private const double TrimSeconds = 0.03;
+    /// <summary>Seconds cut off each end of an annotated diastole before it is used as noise (the default).</summary>
+    public const double DefaultTrimSeconds = 0.03;
     private const double FadeSeconds = 0.005;
 
     /// <summary>Ends (seconds) of the annotated diastoles that lie inside <paramref name="durationSeconds"/>: the possible onsets.</summary>
@@ -23,9 +24,10 @@ public static class NoHeartSoundsSplice
 
     /// <summary>
     /// The recording up to the end of its last annotated diastole followed by <paramref name="silentSeconds"/> of its
-    /// diastolic noise; returns the samples and the onset in seconds.
+    /// diastolic noise; returns the samples and the onset in seconds. <paramref name="trimSeconds"/> is cut off each end
+    /// of every diastole (annotated boundaries are not exact: a short trim leaves edges of S1 and S2 in the noise).
     /// </summary>
-    public static (float[] Samples, double OnsetSeconds) Build(ReadOnlySpan<float> samples, int sampleRate, IReadOnlyList<CirCorSegment> segments, double silentSeconds)
+    public static (float[] Samples, double OnsetSeconds) Build(ReadOnlySpan<float> samples, int sampleRate, IReadOnlyList<CirCorSegment> segments, double silentSeconds, double trimSeconds = DefaultTrimSeconds)
     {
         IReadOnlyList<double> ends = DiastoleEnds(segments, (double)samples.Length / sampleRate);
         if (ends.Count == 0)
@@ -34,16 +36,17 @@ public static class NoHeartSoundsSplice
         }
 
         int onset = (int)Math.Round(ends[^1] * sampleRate);
-        return (Build(samples, sampleRate, segments, onset, (int)Math.Round(silentSeconds * sampleRate), resume: false), (double)onset / sampleRate);
+        return (Build(samples, sampleRate, segments, onset, (int)Math.Round(silentSeconds * sampleRate), resume: false, trimSeconds), (double)onset / sampleRate);
     }
 
     /// <summary>
     /// samples[0, onset) + exactly <paramref name="silentSamples"/> of diastolic noise (+ samples[onset..] when
     /// <paramref name="resume"/>).
     /// </summary>
-    public static float[] Build(ReadOnlySpan<float> samples, int sampleRate, IReadOnlyList<CirCorSegment> segments, int onset, int silentSamples, bool resume)
+    public static float[] Build(ReadOnlySpan<float> samples, int sampleRate, IReadOnlyList<CirCorSegment> segments, int onset, int silentSamples, bool resume, double trimSeconds = DefaultTrimSeconds)
     {
         ArgumentNullException.ThrowIfNull(segments);
+        ArgumentOutOfRangeException.ThrowIfNegative(trimSeconds);
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(silentSamples);
         if (onset < 0 || onset > samples.Length)
@@ -55,7 +58,7 @@ public static class NoHeartSoundsSplice
         int length = samples.Length;
         var pieces = segments
             .Where(s => s.State == CirCorSegment.Diastole && s.EndSeconds * sampleRate <= length)
-            .Select(s => (From: (int)((s.StartSeconds + TrimSeconds) * sampleRate), To: (int)((s.EndSeconds - TrimSeconds) * sampleRate)))
+            .Select(s => (From: (int)((s.StartSeconds + trimSeconds) * sampleRate), To: (int)((s.EndSeconds - trimSeconds) * sampleRate)))
             .Where(p => p.To - p.From > 4 * fade)
             .ToList();
         if (pieces.Count == 0)

@@ -42,6 +42,25 @@ public sealed class NoHeartSoundsSpliceTests
     }
 
     [Fact]
+    public void Build_LongerTrim_NoiseOnlyFromTheDiastolesInnerParts()
+    {
+        const int rate = 1000;
+
+        float[] spliced = NoHeartSoundsSplice.Build(Ramp(3000), rate, Cycle, onset: 1000, silentSamples: 2500, resume: false, trimSeconds: 0.1);
+
+        // Diastoles 0.5..1.0 s and 1.5..2.0 s, 100 ms off each end: noise from 0.6..0.9 s and 1.6..1.9 s only.
+        for (int i = 1000; i < 3500 - 5; i++)
+        {
+            float v = spliced[i];
+            bool inner = v is >= 600 and < 900 or >= 1600 and < 1900;
+            bool fade = spliced[i + 1] - v != 1 || v - spliced[i - 1] != 1;
+            Assert.True(inner || fade, $"sample {i} = {v} is not from a diastole's inner part");
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => NoHeartSoundsSplice.Build(Ramp(3000), rate, Cycle, 1000, 2500, false, trimSeconds: -0.01));
+    }
+
+    [Fact]
     public void Build_WithoutADiastole_SaysSo()
     {
         CirCorSegment[] noDiastole = [new(0, 0.1, CirCorSegment.S1), new(0.1, 0.4, CirCorSegment.Systole)];
