@@ -54,7 +54,7 @@ internal sealed class DeviceAlertState
     // against) and the centres of the recent faint S1 (a faint S1 in a train of them counts).
     public const int S1Ring = 16;
     public const int MinReferenceLevels = 4;
-    public readonly float[] S1Levels = new float[S1Ring];
+    public readonly double[] S1Levels = new double[S1Ring];
     public int S1LevelCount;
     public int S1LevelHead;
     public readonly double[] S1Times = new double[S1Ring];
@@ -118,14 +118,11 @@ internal sealed class DeviceAlertState
         return true;
     }
 
-    private float MedianLevel()
+    private double MedianLevel()
     {
-        Span<float> used = stackalloc float[S1Ring];
-        used = used[..S1LevelCount];
+        Span<double> used = stackalloc double[S1LevelCount];
         S1Levels.AsSpan(0, S1LevelCount).CopyTo(used);
-        used.Sort();
-        int n = used.Length;
-        return n % 2 == 1 ? used[n / 2] : 0.5f * (used[(n / 2) - 1] + used[n / 2]);
+        return Median.InPlace(used);
     }
 
     /// <summary>Whether at least the profile's train of faint S1 (this one included) lie within the gap up to <paramref name="centre"/>.</summary>
@@ -158,8 +155,6 @@ internal sealed class DeviceAlertState
             return double.NaN;
         }
 
-        Span<double> used = values[..n];
-        used.Sort();
-        return n % 2 == 1 ? used[n / 2] : 0.5 * (used[(n / 2) - 1] + used[n / 2]);
+        return Median.InPlace(values[..n]);
     }
 }

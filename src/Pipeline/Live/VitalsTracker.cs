@@ -180,13 +180,13 @@ public sealed class VitalsTracker
         if (intervals >= 2)
         {
             Span<double> used = lengths[..intervals];
-            double median = Median(used);
+            double median = Median.InPlace(used);
             for (int i = 0; i < used.Length; i++)
             {
                 used[i] = Math.Abs(used[i] - median);
             }
 
-            double cv = 1.4826 * Median(used) / median;
+            double cv = 1.4826 * Median.InPlace(used) / median;
             heartRateBpm = 60.0 / median;
             irregularity = cv;
             regularity = 1.0 / (1.0 + ((cv / 0.3) * (cv / 0.3)));
@@ -213,14 +213,6 @@ public sealed class VitalsTracker
         double coverage = intervals == 0 ? 0 : Math.Min(1.0, sum / span);
         double pairing = intervals == 0 ? 0 : (double)paired / intervals;
         quality = Level(time) * ((0.4 * coverage) + (0.3 * pairing) + (0.3 * regularity));
-    }
-
-    /// <summary>Median of <paramref name="values"/>; sorts them in place.</summary>
-    private static double Median(Span<double> values)
-    {
-        values.Sort();
-        int n = values.Length;
-        return n % 2 == 1 ? values[n / 2] : 0.5 * (values[(n / 2) - 1] + values[n / 2]);
     }
 
     private double Level(double time)
