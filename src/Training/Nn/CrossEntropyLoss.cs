@@ -85,19 +85,7 @@ public sealed class CrossEntropyLoss
                     continue;
                 }
 
-                double max = double.NegativeInfinity;
-                for (int k = 0; k < c; k++)
-                {
-                    max = Math.Max(max, z[baseIndex + (k * w) + t]);
-                }
-
-                double sumExp = 0;
-                for (int k = 0; k < c; k++)
-                {
-                    sumExp += Math.Exp(z[baseIndex + (k * w) + t] - max);
-                }
-
-                double logSumExp = max + Math.Log(sumExp);
+                double logSumExp = LogSumExp(z, baseIndex + t, c, w);
                 double weight = _classWeights?[y] ?? 1f;
                 loss += weight * (logSumExp - z[baseIndex + (y * w) + t]);
                 double scale = weight / weightSum;
@@ -111,5 +99,23 @@ public sealed class CrossEntropyLoss
         }
 
         return (float)(loss / weightSum);
+    }
+
+    /// <summary>log Σ_k exp(z[first + k·stride]) over <paramref name="classes"/> values, computed stably (max shifted out).</summary>
+    internal static double LogSumExp(float[] z, int first, int classes, int stride)
+    {
+        double max = double.NegativeInfinity;
+        for (int k = 0; k < classes; k++)
+        {
+            max = Math.Max(max, z[first + (k * stride)]);
+        }
+
+        double sumExp = 0;
+        for (int k = 0; k < classes; k++)
+        {
+            sumExp += Math.Exp(z[first + (k * stride)] - max);
+        }
+
+        return max + Math.Log(sumExp);
     }
 }

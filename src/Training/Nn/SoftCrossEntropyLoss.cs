@@ -59,19 +59,7 @@ public sealed class SoftCrossEntropyLoss
                     continue;
                 }
 
-                double max = double.NegativeInfinity;
-                for (int k = 0; k < c; k++)
-                {
-                    max = Math.Max(max, z[baseIndex + (k * w) + t]);
-                }
-
-                double sumExp = 0;
-                for (int k = 0; k < c; k++)
-                {
-                    sumExp += Math.Exp(z[baseIndex + (k * w) + t] - max);
-                }
-
-                double logSumExp = max + Math.Log(sumExp);
+                double logSumExp = CrossEntropyLoss.LogSumExp(z, baseIndex + t, c, w);
                 for (int k = 0; k < c; k++)
                 {
                     int idx = baseIndex + (k * w) + t;
