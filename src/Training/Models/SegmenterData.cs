@@ -29,31 +29,13 @@ public static class SegmenterData
     {
         ArgumentNullException.ThrowIfNull(cases);
         ArgumentNullException.ThrowIfNull(settings);
-        var cache = new FeatureCache(settings, cacheDirectory);
-
-        var result = new LabelledRecording[cases.Count];
-        var failures = new ConcurrentBag<string>();
-        Parallel.For(0, cases.Count, new ParallelOptions { MaxDegreeOfParallelism = maxParallelism }, i =>
-        {
-            RecordingInfo r = cases[i].Recording;
-            try
-            {
-                float[] features = cache.Get(r);
-
-                result[i] = Label(r.Id, features, r.AnnotationPath!, settings) with { Reference = cases[i].Reference, Span = cases[i].Span };
-            }
-            catch (IOException e)
-            {
-                failures.Add($"{r.Id}: {e.Message}");
-            }
-        });
-
-        if (!failures.IsEmpty)
-        {
-            throw new InvalidDataException("cannot read training recordings: " + string.Join("; ", failures.Order(StringComparer.Ordinal).Take(5)));
-        }
-
-        return result;
+        return LoadAll(
+            cases.Count,
+            i => cases[i].Recording,
+            (i, features) => Label(cases[i].Recording.Id, features, cases[i].Recording.AnnotationPath!, settings) with { Reference = cases[i].Reference, Span = cases[i].Span },
+            new FeatureCache(settings, cacheDirectory),
+            maxParallelism,
+            "training");
     }
 
     /// <summary>
@@ -64,19 +46,33 @@ public static class SegmenterData
     {
         ArgumentNullException.ThrowIfNull(recordings);
         ArgumentNullException.ThrowIfNull(settings);
-        var cache = new FeatureCache(settings, cacheDirectory);
-        var result = new LabelledRecording[recordings.Count];
-        var failures = new ConcurrentBag<string>();
-        Parallel.For(0, recordings.Count, new ParallelOptions { MaxDegreeOfParallelism = maxParallelism }, i =>
-        {
-            RecordingInfo r = recordings[i];
-            try
+        return LoadAll(
+            recordings.Count,
+            i => recordings[i],
+            (i, features) =>
             {
-                float[] features = cache.Get(r);
                 int frames = features.Length / settings.Channels;
                 var labels = new int[frames];
                 Array.Fill(labels, -1);
-                result[i] = new LabelledRecording(r.Dataset + "_" + r.Id, features, labels, [], new AnnotatedSpan(0, (double)frames / settings.FrameRate));
+                return new LabelledRecording(recordings[i].Dataset + "_" + recordings[i].Id, features, labels, [], new AnnotatedSpan(0, (double)frames / settings.FrameRate));
+            },
+            new FeatureCache(settings, cacheDirectory),
+            maxParallelism,
+            "unlabelled");
+    }
+
+    /// <summary>Features of every recording (in parallel, through the cache) made into labelled recordings; one error naming up to 5 unreadable files.</summary>
+    private static LabelledRecording[] LoadAll(
+        int count, Func<int, RecordingInfo> recording, Func<int, float[], LabelledRecording> make, FeatureCache cache, int maxParallelism, string what)
+    {
+        var result = new LabelledRecording[count];
+        var failures = new ConcurrentBag<string>();
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = maxParallelism }, i =>
+        {
+            RecordingInfo r = recording(i);
+            try
+            {
+                result[i] = make(i, cache.Get(r));
             }
             catch (IOException e)
             {
@@ -86,7 +82,7 @@ public static class SegmenterData
 
         if (!failures.IsEmpty)
         {
-            throw new InvalidDataException("cannot read unlabelled recordings: " + string.Join("; ", failures.Order(StringComparer.Ordinal).Take(5)));
+            throw new InvalidDataException($"cannot read {what} recordings: " + string.Join("; ", failures.Order(StringComparer.Ordinal).Take(5)));
         }
 
         return result;
