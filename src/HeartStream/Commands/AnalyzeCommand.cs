@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using HeartStream.Capture.Audio;
 using HeartStream.Pipeline.Analysis;
+using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Segmentation;
 
 using ClassProbabilities = System.Collections.Generic.IReadOnlyList<(string Model, System.Collections.Generic.IReadOnlyList<(string Class, double Probability)> Probabilities)>;
@@ -11,7 +12,7 @@ using ClassProbabilities = System.Collections.Generic.IReadOnlyList<(string Mode
 namespace HeartStream.Commands;
 
 /// <summary>
-/// <c>heartstream analyze FILE... [--json] [--summary] [--model default|baseline|NAME[@VERSION]] [--params P]</c>: every S1/S2 with start, end and centre, the heart
+/// <c>heartstream analyze FILE... [--json] [--summary] [--model default|baseline|NAME[@VERSION]] [--params P] [--context live|full]</c>: every S1/S2 with start, end and centre, the heart
 /// rate, the class probabilities of every shipped classifier, and a one-line summary per file. A file that cannot be analysed gets an error line naming it and the problem;
 /// the other files are still analysed, and the exit code is 1.
 /// </summary>
@@ -24,17 +25,19 @@ internal static class AnalyzeCommand
         var summary = new Option<bool>("--summary") { Description = "Print only the one-line summary per file." };
         var parameters = new Option<FileInfo?>("--params") { Description = "Baseline segmenter parameters JSON (implies --model baseline unless a model is named)." };
         var model = new Option<string>("--model") { Description = "default (the shipped neural segmenter if present, else the baseline), baseline, or NAME[@VERSION] from the model registry.", DefaultValueFactory = _ => SegmenterChoice.Default };
-        var command = new Command("analyze", "Find every S1 and S2 and the heart rate in WAV recordings.") { files, json, summary, parameters, model };
-        command.SetAction(parse => Run(parse.GetValue(files)!, parse.GetValue(json), parse.GetValue(summary), parse.GetValue(parameters), parse.GetValue(model)!));
+        Option<string> context = SegmenterChoice.ContextOption();
+        context.AcceptOnlyFromAmong("live", "full");
+        var command = new Command("analyze", "Find every S1 and S2 and the heart rate in WAV recordings.") { files, json, summary, parameters, model, context };
+        command.SetAction(parse => Run(parse.GetValue(files)!, parse.GetValue(json), parse.GetValue(summary), parse.GetValue(parameters), parse.GetValue(model)!, SegmenterChoice.ParseContext(parse.GetValue(context)!)));
         return command;
     }
 
-    private static int Run(FileInfo[] files, bool json, bool summaryOnly, FileInfo? parametersFile, string model)
+    private static int Run(FileInfo[] files, bool json, bool summaryOnly, FileInfo? parametersFile, string model, NeuralContext context)
     {
         SegmenterChoice choice;
         try
         {
-            choice = SegmenterChoice.Load(model, parametersFile);
+            choice = SegmenterChoice.Load(model, parametersFile, context: context);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {

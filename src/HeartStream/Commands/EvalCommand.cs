@@ -28,16 +28,19 @@ internal static class EvalCommand
         var perRecording = new Option<bool>("--per-recording") { Description = "Include one row per recording in the JSON." };
         var parameters = new Option<FileInfo?>("--params") { Description = "Baseline segmenter parameters JSON (implies --model baseline unless a model is named)." };
         var model = new Option<string>("--model") { Description = "default (the shipped neural segmenter if present, else the baseline), baseline, or NAME[@VERSION] from the model registry.", DefaultValueFactory = _ => SegmenterChoice.Default };
+        Option<string> context = SegmenterChoice.ContextOption();
+        context.AcceptOnlyFromAmong("live", "full");
         var segmentation = new Command("segmentation", "Score S1/S2 detection (Se, PPV, F1) and heart-rate error against reference annotations.")
         {
-            data, dataset, split, tolerance, json, perRecording, parameters, model,
+            data, dataset, split, tolerance, json, perRecording, parameters, model, context,
         };
         segmentation.SetAction(parse => RunSegmentation(
-            parse.GetValue(data)!, parse.GetValue(dataset)!, parse.GetValue(split)!, parse.GetValue(tolerance), parse.GetValue(json), parse.GetValue(perRecording), parse.GetValue(parameters), parse.GetValue(model)!));
+            parse.GetValue(data)!, parse.GetValue(dataset)!, parse.GetValue(split)!, parse.GetValue(tolerance), parse.GetValue(json), parse.GetValue(perRecording), parse.GetValue(parameters), parse.GetValue(model)!,
+            SegmenterChoice.ParseContext(parse.GetValue(context)!)));
         return new Command("eval", "Evaluate models on the real data sets.") { segmentation, CreateClassification() };
     }
 
-    private static int RunSegmentation(DirectoryInfo data, string dataset, string split, double toleranceMs, bool json, bool perRecording, FileInfo? parametersFile, string model)
+    private static int RunSegmentation(DirectoryInfo data, string dataset, string split, double toleranceMs, bool json, bool perRecording, FileInfo? parametersFile, string model, NeuralContext context)
     {
         if (!data.Exists)
         {
@@ -56,7 +59,7 @@ internal static class EvalCommand
         SegmenterChoice choice;
         try
         {
-            choice = SegmenterChoice.Load(model, parametersFile);
+            choice = SegmenterChoice.Load(model, parametersFile, context: context);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {

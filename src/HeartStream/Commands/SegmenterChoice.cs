@@ -17,11 +17,13 @@ internal sealed class SegmenterChoice : IDisposable
 
     private readonly NeuralSegmenter? _neural;
     private readonly SegmenterParameters? _baseline;
+    private readonly NeuralContext _context;
 
-    private SegmenterChoice(NeuralSegmenter? neural, SegmenterParameters? baseline, string description)
+    private SegmenterChoice(NeuralSegmenter? neural, SegmenterParameters? baseline, string description, NeuralContext context = NeuralContext.Live)
     {
         _neural = neural;
         _baseline = baseline;
+        _context = context;
         Description = description;
     }
 
@@ -29,7 +31,8 @@ internal sealed class SegmenterChoice : IDisposable
     public string Description { get; }
 
     /// <summary>Loads the choice; throws IOException/InvalidDataException with a message naming what is wrong.</summary>
-    public static SegmenterChoice Load(string model, FileInfo? parametersFile, string? registryRoot = null)
+    /// <param name="context">How a neural segmenter is served (<c>--context</c>): as live (the default) or whole-recording.</param>
+    public static SegmenterChoice Load(string model, FileInfo? parametersFile, string? registryRoot = null, NeuralContext context = NeuralContext.Live)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         var registry = new ModelRegistry(registryRoot ?? DefaultPaths.Models);
@@ -60,11 +63,28 @@ internal sealed class SegmenterChoice : IDisposable
                 : $"inference: {neural.DisplayName} runs on CPU (CUDA requested but unavailable: {neural.CudaUnavailableReason})");
         }
 
-        return new SegmenterChoice(neural, null, $"{neural.DisplayName} (neural emissions + HSMM, {neural.ExecutionProvider})");
+        string served = NeuralSegmenter.Context(neural.Manifest) is not null ? "bounded context, as live"
+            : context == NeuralContext.Live ? "live context" : "full context";
+        return new SegmenterChoice(neural, null, $"{neural.DisplayName} (neural emissions + HSMM, {neural.ExecutionProvider}, {served})", context);
     }
 
     /// <summary>A new analyzer (one per worker thread).</summary>
-    public RecordingAnalyzer CreateAnalyzer() => _neural is not null ? _neural.CreateAnalyzer() : new RecordingAnalyzer(_baseline!);
+    public RecordingAnalyzer CreateAnalyzer() => _neural is not null ? _neural.CreateAnalyzer(context: _context) : new RecordingAnalyzer(_baseline!);
+
+    /// <summary>The <c>--context</c> option of analyze and eval segmentation.</summary>
+    public static System.CommandLine.Option<string> ContextOption() => new("--context")
+    {
+        Description = "Neural segmenter: live (each frame sees the future the live service gives it, so the sounds are those a live stream of the file reports) or full (each frame sees up to ~5 s either side; slightly more accurate offline).",
+        DefaultValueFactory = _ => "live",
+    };
+
+    /// <summary>Parses the <c>--context</c> value (live or full).</summary>
+    public static NeuralContext ParseContext(string value) => value switch
+    {
+        "live" => NeuralContext.Live,
+        "full" => NeuralContext.Full,
+        _ => throw new ArgumentException($"--context must be live or full, got '{value}'"),
+    };
 
     public void Dispose() => _neural?.Dispose();
 }

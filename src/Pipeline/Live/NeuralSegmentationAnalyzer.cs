@@ -31,25 +31,14 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
     private readonly StreamingFrontEnd _frontEnd;
     private readonly StreamingHsmmDecoder _decoder;
     private readonly InferenceRequest _request;
-    private readonly int _channels;
-    private readonly int _window;
-    private readonly int _hop;
-    private readonly int _lookahead;
-    private readonly int _ringFrames;
+    private readonly LiveWindowPosteriors _windows;
     private readonly double _offset;
     private readonly double _frameRate;
-    private readonly float[] _ring;        // normalised frames, frame-major, slot = frame % _ringFrames
     private readonly float[] _posteriors;  // frames handed to the decoder, frame-major
     private readonly float[] _envelope;
-    private readonly int _averaging;       // -1: one window per frame; else min future frames of an averaged window
-    private readonly float[] _sum;         // averaging: weighted posterior sums, slot = frame % _ringFrames, state-minor
-    private readonly float[] _weight;      // averaging: weight sums per slot
     private readonly float[] _heard;       // min posterior on: P(S1), P(S2) per frame, slot = frame % HeardRingFrames
     private readonly float _minPosterior;
     private float[] _syncAudio = [];
-    private long _frames;                  // frames released by the front end
-    private long _nextEnd;                 // end (exclusive) of the next window
-    private long _emitted;                 // frames handed to the decoder
     private bool _flushed;
 
     /// <param name="stage">The shared batcher running the segmenter network.</param>
@@ -87,25 +76,19 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         _frontEnd = new StreamingFrontEnd(sampleRate, settings);
         _decoder = new StreamingHsmmDecoder(decoderParameters, options.Decoder);
         _request = stage.CreateRequest();
-        _channels = settings.Channels;
-        _window = stage.WindowFrames;
-        _hop = options.HopFrames;
-        _lookahead = options.LookaheadFrames;
+        _windows = new LiveWindowPosteriors(settings.Channels, stage.WindowFrames, options, _frontEnd.MaxReleasedFrames);
         _offset = decoderParameters.SoundOffsetSeconds;
         _frameRate = settings.FrameRate;
-        _ringFrames = _window + _hop + (3 * _frontEnd.MaxReleasedFrames); // a window, a hop and a flush's worth of new frames
-        _ring = new float[_ringFrames * _channels];
-        _posteriors = new float[(_hop + _lookahead + 1) * S];
-        _envelope = new float[_hop + _lookahead + 1];
-        _nextEnd = _hop;
-        _averaging = options.AveragingLookaheadFrames;
+        _posteriors = new float[_windows.MaxEmitFrames * S];
+        _envelope = new float[_windows.MaxEmitFrames];
         _minPosterior = options.MinSoundPosterior;
         _heard = _minPosterior > 0 ? new float[HeardRingFrames * 2] : [];
-        _sum = _averaging < 0 ? [] : new float[_ringFrames * S];
-        _weight = _averaging < 0 ? [] : new float[_ringFrames];
     }
 
     public NeuralStreamingOptions Options { get; }
+
+    /// <summary>Receives the posteriors handed to the decoder (tests, diagnostics); null for none.</summary>
+    public IPosteriorObserver? PosteriorObserver { get; set; }
 
     /// <summary>The decoder (look-ahead, step, heart rate, decode counts).</summary>
     public StreamingHsmmDecoder Decoder => _decoder;
@@ -130,8 +113,9 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         get
         {
             int block = _frontEnd.BlockFrames;
-            int windowWait = _hop % block == 0 || block % _hop == 0 ? Math.Max(_hop, block) - block : _hop - 1;
-            return _frontEnd.LatencyFrames + _lookahead + windowWait + _decoder.MaxDelayFrames + 1;
+            int hop = Options.HopFrames;
+            int windowWait = hop % block == 0 || block % hop == 0 ? Math.Max(hop, block) - block : hop - 1;
+            return _frontEnd.LatencyFrames + Options.LookaheadFrames + windowWait + _decoder.MaxDelayFrames + 1;
         }
     }
 
@@ -151,11 +135,10 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         {
             int n = Math.Min(audio.Length, StreamingFrontEnd.ChunkSamples);
             int start = finalized.Count;
-            Append(_frontEnd.Process(audio.Span[..n]));
-            while (_nextEnd <= _frames)
+            _windows.Append(_frontEnd.Process(audio.Span[..n]));
+            while (_windows.NextWindow(final: false, out long end, out long until))
             {
-                await RunWindowAsync(_nextEnd, _nextEnd - _lookahead, finalized, cancellationToken).ConfigureAwait(false);
-                _nextEnd += _hop;
+                await RunWindowAsync(end, until, finalized, cancellationToken).ConfigureAwait(false);
             }
 
             _frontEnd.DropSilent(finalized, start, _offset);
@@ -174,16 +157,10 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         }
 
         int start = finalized.Count;
-        Append(_frontEnd.Flush());
-        while (_nextEnd <= _frames)
+        _windows.Append(_frontEnd.Flush());
+        while (_windows.NextWindow(final: true, out long end, out long until))
         {
-            await RunWindowAsync(_nextEnd, _nextEnd - _lookahead, finalized, cancellationToken).ConfigureAwait(false);
-            _nextEnd += _hop;
-        }
-
-        if (_emitted < _frames)
-        {
-            await RunWindowAsync(_frames, _frames, finalized, cancellationToken).ConfigureAwait(false);
+            await RunWindowAsync(end, until, finalized, cancellationToken).ConfigureAwait(false);
         }
 
         int decoded = finalized.Count;
@@ -209,96 +186,23 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
     /// <summary>Blocks until the batcher answered; the pipeline calls <see cref="FlushAsync"/> instead.</summary>
     public void Flush(List<HeartSound> finalized) => FlushAsync(finalized).AsTask().GetAwaiter().GetResult();
 
-    private void Append(ReadOnlySpan<float> frames)
-    {
-        int count = frames.Length / _channels;
-        for (int f = 0; f < count; f++)
-        {
-            int slot = (int)((_frames + f) % _ringFrames);
-            frames.Slice(f * _channels, _channels).CopyTo(_ring.AsSpan(slot * _channels, _channels));
-        }
-
-        _frames += count;
-    }
-
     /// <summary>Runs the window of frames end − W .. end − 1 and hands frames up to <paramref name="until"/> to the decoder.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask RunWindowAsync(long end, long until, List<HeartSound> finalized, CancellationToken cancellationToken)
     {
-        long contributes = _averaging < 0 ? until : end - _averaging; // frames before this take part in this window
-        if (Math.Max(until, contributes) <= _emitted)
-        {
-            return; // the first hops of a stream: no frame has enough look-ahead yet
-        }
-
-        FillWindow(end);
+        _windows.FillWindow(end, _request.Input);
         await _request.SubmitAsync(cancellationToken).ConfigureAwait(false);
         Emit(end, until, finalized);
     }
 
-    /// <summary>Frames end − W .. end − 1 into the request, channel-major; zeros before the stream's start.</summary>
-    private void FillWindow(long end)
-    {
-        float[] input = _request.Input;
-        int w = _window;
-        long first = end - w;
-        for (int t = 0; t < w; t++)
-        {
-            long f = first + t;
-            if (f < 0)
-            {
-                for (int k = 0; k < _channels; k++)
-                {
-                    input[(k * w) + t] = 0;
-                }
-
-                continue;
-            }
-
-            int slot = (int)(f % _ringFrames) * _channels;
-            for (int k = 0; k < _channels; k++)
-            {
-                input[(k * w) + t] = _ring[slot + k];
-            }
-        }
-    }
-
     private void Emit(long end, long until, List<HeartSound> finalized)
     {
-        float[] output = _request.Output;
-        int w = _window;
-        long first = end - w;
-        if (_averaging >= 0)
-        {
-            Accumulate(first, Math.Max(_emitted, first), end - _averaging);
-        }
-
-        int count = (int)(until - _emitted);
+        long firstFrame = _windows.Emitted;
+        int count = _windows.Emit(end, until, _request.Output, _posteriors);
         for (int i = 0; i < count; i++)
         {
-            long f = _emitted + i;
-            int p = (int)(f - first);
-            int slot = (int)(f % _ringFrames);
-            float weight = _averaging < 0 ? 0 : _weight[slot];
-            if (weight > 0)
-            {
-                for (int s = 0; s < S; s++)
-                {
-                    _posteriors[(i * S) + s] = _sum[(slot * S) + s] / weight;
-                    _sum[(slot * S) + s] = 0;
-                }
-
-                _weight[slot] = 0;
-            }
-            else
-            {
-                for (int s = 0; s < S; s++)
-                {
-                    _posteriors[(i * S) + s] = output[(s * w) + p];
-                }
-            }
-
-            _envelope[i] = _ring[(slot * _channels) + (int)FeatureChannel.Homomorphic];
+            long f = firstFrame + i;
+            _envelope[i] = _windows.Feature(f, (int)FeatureChannel.Homomorphic);
             if (_heard.Length > 0)
             {
                 int heard = (int)(f % HeardRingFrames) * 2;
@@ -309,7 +213,7 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
 
         if (count > 0)
         {
-            _emitted = until;
+            PosteriorObserver?.OnPosteriors(_posteriors.AsSpan(0, count * S), firstFrame);
             int before = finalized.Count;
             _decoder.Push(_posteriors.AsSpan(0, count * S), _envelope.AsSpan(0, count), finalized);
             DropUnheard(finalized, before);
@@ -328,31 +232,13 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         {
             HeartSound sound = finalized[i];
             (long first, long last) = HeardSounds.Frames(sound, _offset, _frameRate);
-            first = Math.Max(first, _emitted - HeardRingFrames);
-            last = Math.Min(last, _emitted);
+            long emitted = _windows.Emitted;
+            first = Math.Max(first, emitted - HeardRingFrames);
+            last = Math.Min(last, emitted);
             if (HeardSounds.Mean(_heard, HeardRingFrames, 2, sound.Type == SoundType.S1 ? 0 : 1, first, last) < _minPosterior)
             {
                 finalized.RemoveAt(i);
             }
-        }
-    }
-
-    /// <summary>Adds the window starting at <paramref name="first"/>, tent-weighted, to the sums of frames <paramref name="from"/> .. <paramref name="to"/> − 1.</summary>
-    private void Accumulate(long first, long from, long to)
-    {
-        float[] output = _request.Output;
-        int w = _window;
-        for (long f = from; f < to; f++)
-        {
-            int p = (int)(f - first);
-            float weight = Math.Min(p + 1, w - p);
-            int slot = (int)(f % _ringFrames);
-            for (int s = 0; s < S; s++)
-            {
-                _sum[(slot * S) + s] += weight * output[(s * w) + p];
-            }
-
-            _weight[slot] += weight;
         }
     }
 }

@@ -140,6 +140,26 @@ public sealed class AnalyzeCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Analyze_Context_LiveByDefaultFullOnRequestOthersRefused()
+    {
+        CliResult live = Cli.Run(["analyze", "--json", s_samples[1]]);
+        CliResult same = Cli.Run(["analyze", "--json", "--context", "live", s_samples[1]]);
+        CliResult full = Cli.Run(["analyze", "--json", "--context", "full", s_samples[1]]);
+        CliResult bogus = Cli.Run(["analyze", "--context", "future", s_samples[1]]);
+
+        Assert.True(live.ExitCode == 0, live.ToString());
+        Assert.True(full.ExitCode == 0, full.ToString());
+        Assert.Equal(live.Stdout, same.Stdout);
+        // 46532_AV is where the two differ on the committed samples (F1 0.908 between the live stream and the full pass).
+        Assert.NotEqual(Sounds(live.Stdout), Sounds(full.Stdout));
+        Assert.NotEqual(0, bogus.ExitCode);
+        Assert.Contains("future", bogus.Stderr, StringComparison.Ordinal);
+
+        static string Sounds(string json) =>
+            JsonDocument.Parse(json).RootElement.GetProperty("files")[0].GetProperty("sounds").GetRawText();
+    }
+
+    [Fact]
     public void Analyze_UnreadableParameters_ExitTwoWithMessage()
     {
         string bogus = Path.Combine(_dir, "params.json");

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using HeartStream.Capture.Audio;
+using HeartStream.Pipeline.Analysis;
 using HeartStream.Pipeline.Events;
 using HeartStream.Pipeline.Features;
 using HeartStream.Pipeline.Inference.Batching;
@@ -48,17 +49,96 @@ public sealed class NeuralSegmentationAnalyzerTests : IDisposable
 
     // Measured F1 at 60 ms with the defaults (segmenter-tcn 1.1.0, window 128, averaging 0, hop 25, emission look-ahead
     // 25 frames, decoder 0.25 s / 0.5 s with the rate re-chosen after 10 % more audio while its window fills, minimum
-    // sound posterior 0.35 live and offline); the CirCor test split as a whole gives 0.964 (heartstream bench
-    // streaming-agreement --neural). Margin 0.05.
+    // sound posterior 0.35 live and offline) against `heartstream analyze` as shipped (the network in live context,
+    // the whole-recording decoder); the CirCor test split as a whole gives 0.983 (heartstream bench
+    // streaming-agreement --neural). Margin 0.02 per recording; the four together must reach the issue's 0.98.
+    [Theory]
+    [InlineData("circor/13918_AV.wav", 1.000)]
+    [InlineData("circor/46532_AV.wav", 0.977)]
+    [InlineData("physionet2016/a0002.wav", 1.000)]
+    [InlineData("physionet2016/a0035.wav", 0.992)]
+    public async Task PushAsync_RealRecording_AgreesWithAnalyze(string sample, double measuredF1)
+    {
+        WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, sample));
+        IReadOnlyList<HeartSound> offline = _segmenter.CreateAnalyzer().Analyze(audio).Sounds;
+
+        List<HeartSound> live = await RunAsync(audio, audio.SampleRate / 10);
+
+        double f1 = F1(offline, live, 0.06);
+        Assert.True(offline.Count > 10, $"offline found only {offline.Count} sounds");
+        Assert.True(f1 >= measuredF1 - 0.02, $"F1 live vs analyze {f1:0.000} ({live.Count} live, {offline.Count} offline sounds)");
+    }
+
+    [Fact]
+    public async Task PushAsync_CommittedRecordings_AgreeWithAnalyzeAtTheIssueGoal()
+    {
+        int hits = 0, total = 0;
+        foreach (string sample in new[] { "circor/13918_AV.wav", "circor/46532_AV.wav", "physionet2016/a0002.wav", "physionet2016/a0035.wav" })
+        {
+            WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, sample));
+            IReadOnlyList<HeartSound> offline = _segmenter.CreateAnalyzer().Analyze(audio).Sounds;
+            List<HeartSound> live = await RunAsync(audio, audio.SampleRate / 10);
+            hits += Hits(offline, live, 0.06);
+            total += offline.Count + live.Count;
+        }
+
+        double pooled = 2.0 * hits / total;
+        Assert.True(pooled >= 0.98, $"pooled F1 live vs analyze {pooled:0.000} over {total} sounds");
+    }
+
+    // `analyze` in live context must compute, offline, the very posteriors the live decoder got: the default serving
+    // (128-frame window, tent averaging with the previous window) and another (the training window, one window per frame).
+    [Theory]
+    [InlineData(128, 0)]
+    [InlineData(256, -1)]
+    public async Task LiveContextEmissionModel_GivesThePosteriorsTheLiveDecoderGot(int window, int averaging)
+    {
+        WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, "circor", "46532_AV.wav"));
+        var options = NeuralStreamingOptions.Default with { WindowFrames = window, AveragingLookaheadFrames = averaging };
+        using var stage = new BatchedInferenceStage(_segmenter.CreateBatchModel(owned: false, window));
+        Task worker = stage.RunAsync();
+        var analyzer = new NeuralSegmentationAnalyzer(stage, _segmenter.Decoder, audio.SampleRate, options);
+        var observer = new PosteriorLog();
+        analyzer.PosteriorObserver = observer;
+        for (int first = 0; first < audio.Samples.Length; first += 397)
+        {
+            await analyzer.PushAsync(audio.Samples.AsMemory(first, Math.Min(397, audio.Samples.Length - first)), []);
+        }
+
+        await analyzer.FlushAsync([]);
+        stage.Complete();
+        await worker.WaitAsync(s_hang);
+
+        float[] features = RecordingAnalyzer.PrepareFeatures(audio.Samples, audio.SampleRate, FeatureSettings.Default);
+        var live = new float[features.Length];
+        var full = new float[features.Length];
+        _segmenter.CreateEmissionModel(NeuralContext.Live, options).Predict(features, live);
+        _segmenter.CreateEmissionModel(NeuralContext.Full).Predict(features, full);
+
+        Assert.True(observer.Contiguous, "posteriors reached the decoder out of order");
+        Assert.Equal(live.Length, observer.Posteriors.Count);
+        float worst = 0, fullWorst = 0;
+        for (int i = 0; i < live.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(live[i] - observer.Posteriors[i]));
+            fullWorst = Math.Max(fullWorst, Math.Abs(full[i] - observer.Posteriors[i]));
+        }
+
+        Assert.True(worst <= 1e-4f, $"offline live-context posteriors differ from the live ones by up to {worst}");
+        Assert.True(fullWorst > 0.1f, $"the whole-context pass should see more than the live path (largest difference {fullWorst})");
+    }
+
+    // The same against the whole-context pass (`analyze --context full`), which sees up to ~5 s of future where the live
+    // path sees 0.5 s: the CirCor test split gives 0.964. Margin 0.05.
     [Theory]
     [InlineData("circor/13918_AV.wav", 1.000)]
     [InlineData("circor/46532_AV.wav", 0.908)]
     [InlineData("physionet2016/a0002.wav", 1.000)]
     [InlineData("physionet2016/a0035.wav", 0.968)]
-    public async Task PushAsync_RealRecording_AgreesWithOfflineNeuralAnalyser(string sample, double measuredF1)
+    public async Task PushAsync_RealRecording_AgreesWithFullContextAnalyser(string sample, double measuredF1)
     {
         WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, sample));
-        IReadOnlyList<HeartSound> offline = _segmenter.CreateAnalyzer().Analyze(audio).Sounds;
+        IReadOnlyList<HeartSound> offline = _segmenter.CreateAnalyzer(context: NeuralContext.Full).Analyze(audio).Sounds;
 
         List<HeartSound> live = await RunAsync(audio, audio.SampleRate / 10);
 
@@ -182,7 +262,7 @@ public sealed class NeuralSegmentationAnalyzerTests : IDisposable
     public async Task PushAsync_LiveWindowAndAveraging_AgreesWithOfflineNeuralAnalyser(string sample, int window, int averaging, double measuredF1)
     {
         WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, sample));
-        IReadOnlyList<HeartSound> offline = _segmenter.CreateAnalyzer().Analyze(audio).Sounds;
+        IReadOnlyList<HeartSound> offline = _segmenter.CreateAnalyzer(context: NeuralContext.Full).Analyze(audio).Sounds;
         var options = NeuralStreamingOptions.Default with { WindowFrames = window, HopFrames = 25, LookaheadFrames = 25, AveragingLookaheadFrames = averaging };
         using var stage = new BatchedInferenceStage(_segmenter.CreateBatchModel(owned: false, window));
         Task worker = stage.RunAsync();
@@ -251,8 +331,11 @@ public sealed class NeuralSegmentationAnalyzerTests : IDisposable
         return sounds;
     }
 
-    /// <summary>Greedy one-to-one matching of same-type sounds whose centres lie within the tolerance.</summary>
-    private static double F1(IReadOnlyList<HeartSound> reference, IReadOnlyList<HeartSound> detected, double tolerance)
+    private static double F1(IReadOnlyList<HeartSound> reference, IReadOnlyList<HeartSound> detected, double tolerance) =>
+        reference.Count + detected.Count == 0 ? 1 : 2.0 * Hits(reference, detected, tolerance) / (reference.Count + detected.Count);
+
+    /// <summary>Greedy one-to-one matching of same-type sounds whose centres lie within the tolerance: the matched pairs.</summary>
+    private static int Hits(IReadOnlyList<HeartSound> reference, IReadOnlyList<HeartSound> detected, double tolerance)
     {
         var used = new bool[detected.Count];
         int hits = 0;
@@ -277,7 +360,20 @@ public sealed class NeuralSegmentationAnalyzerTests : IDisposable
             }
         }
 
-        return reference.Count + detected.Count == 0 ? 1 : 2.0 * hits / (reference.Count + detected.Count);
+        return hits;
+    }
+
+    private sealed class PosteriorLog : IPosteriorObserver
+    {
+        public List<float> Posteriors { get; } = [];
+
+        public bool Contiguous { get; private set; } = true;
+
+        public void OnPosteriors(ReadOnlySpan<float> posteriors, long firstFrame)
+        {
+            Contiguous &= firstFrame * 4 == Posteriors.Count;
+            Posteriors.AddRange(posteriors);
+        }
     }
 
     private sealed class RecordingObserver : INormalizedFrameObserver

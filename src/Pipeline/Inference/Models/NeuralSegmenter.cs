@@ -68,9 +68,21 @@ public sealed class NeuralSegmenter : IDisposable
         return new NeuralSegmenter(model.Manifest, decoder, session);
     }
 
-    /// <summary>A new emission model over the shared session (one per worker).</summary>
+    /// <summary>A new whole-context emission model over the shared session (one per worker).</summary>
     public OnnxEmissionModel CreateEmissionModel() =>
         new(_session, Manifest.WindowFrames, Manifest.HopFrames, name: DisplayName, context: Context(Manifest));
+
+    /// <summary>
+    /// A new emission model over the shared session (one per worker) serving the network with <paramref name="context"/>.
+    /// A network with a bounded context gets the same posteriors either way (each frame from the one window holding its
+    /// receptive field, as live), so it is always served that way.
+    /// </summary>
+    /// <param name="context">Live (as the service serves it, with <paramref name="live"/>) or the whole-recording pass.</param>
+    /// <param name="live">The live serving options; <see cref="Streaming.NeuralStreamingOptions.Default"/> when null.</param>
+    public IEmissionModel CreateEmissionModel(NeuralContext context, Streaming.NeuralStreamingOptions? live = null) =>
+        context == NeuralContext.Full || Context(Manifest) is not null
+            ? CreateEmissionModel()
+            : new LiveContextEmissionModel(_session, (int)_session.Inputs.First(i => i.Name == "features").Dimensions[1], Manifest.WindowFrames, live, DisplayName);
 
     /// <summary>The manifest's bounded context (past, future frames), or null for a centred network.</summary>
     public static (int Past, int Future)? Context(ModelManifest manifest)
@@ -88,8 +100,12 @@ public sealed class NeuralSegmenter : IDisposable
     public Batching.OnnxWindowBatchModel CreateBatchModel(bool owned, int windowFrames = 0) =>
         new(_session, windowFrames == 0 ? Manifest.WindowFrames : windowFrames, owned ? this : null, DisplayName);
 
-    /// <summary>A new analyzer using this model (one per worker).</summary>
-    public RecordingAnalyzer CreateAnalyzer(FeatureSettings? settings = null) => new(Decoder, CreateEmissionModel(), settings);
+    /// <summary>
+    /// A new analyzer using this model (one per worker), by default with the context the live service gives each frame
+    /// (<see cref="NeuralContext.Live"/>), so it reports what a live stream of the same audio reports.
+    /// </summary>
+    public RecordingAnalyzer CreateAnalyzer(FeatureSettings? settings = null, NeuralContext context = NeuralContext.Live) =>
+        new(Decoder, CreateEmissionModel(context), settings);
 
     public void Dispose() => _session.Dispose();
 }
