@@ -3,6 +3,7 @@ using static HeartStream.Capture.Tests.Audio.WavBytes;
 
 namespace HeartStream.Capture.Tests.Audio;
 
+[Collection(AllocationCollection.Name)]
 public class WavStreamReaderTests
 {
     private static readonly double[] s_stereo = Enumerable.Range(0, 2 * 20000).Select(i => ((i * 37 % 256) - 128) / 128.0).ToArray();
