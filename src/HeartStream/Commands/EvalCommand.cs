@@ -59,11 +59,16 @@ internal static class EvalCommand
         SegmenterChoice choice;
         try
         {
-            choice = SegmenterChoice.Load(model, parametersFile, context: context);
+            choice = SegmenterChoice.Load(model, parametersFile, context: context, live: ServiceConfiguration.LiveNeuralServing());
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"error: cannot load segmenter '{model}': {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: the Pipeline settings (appsettings.json, HEARTSTREAM_Pipeline__*) do not fit segmenter '{model}': {e.Message}");
             return 2;
         }
 

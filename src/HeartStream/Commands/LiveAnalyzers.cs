@@ -34,6 +34,28 @@ internal static class LiveAnalyzers
     public static NeuralAnalyzerFactory? TryLoadNeural(LivePipelineOptions? options, Action<string> log, string? registryRoot = null)
     {
         ArgumentNullException.ThrowIfNull(log);
+        NeuralStreamingOptions neural = NeuralOptions(options);
+        try
+        {
+            var registry = new ModelRegistry(registryRoot ?? DefaultPaths.Models);
+            RegisteredModel model = registry.Resolve(DefaultPaths.SegmenterModelName, FeatureSettings.Default.Hash());
+            bool preferCuda = Environment.GetEnvironmentVariable("HEARTSTREAM_CUDA") is "1" or "true";
+            return NeuralAnalyzerFactory.Load(model, neural, preferCuda: preferCuda);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or OnnxRuntimeException or DllNotFoundException or ArgumentException)
+        {
+            log($"{DefaultPaths.SegmenterModelName} cannot serve ({e.Message}); the baseline segmenter serves instead");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The neural live serving: <see cref="NeuralStreamingOptions.Default"/> with the decoder look-ahead and step, the
+    /// neural window, hop, emission look-ahead, averaging and minimum sound posterior of <paramref name="options"/>
+    /// where set. `analyze` serves the network offline with the same (docs/PERFORMANCE.md).
+    /// </summary>
+    public static NeuralStreamingOptions NeuralOptions(LivePipelineOptions? options)
+    {
         NeuralStreamingOptions neural = NeuralStreamingOptions.Default;
         if (options is not null && options.DecoderLookaheadSeconds > 0)
         {
@@ -70,17 +92,6 @@ internal static class LiveAnalyzers
             neural = neural with { MinSoundPosterior = (float)posterior };
         }
 
-        try
-        {
-            var registry = new ModelRegistry(registryRoot ?? DefaultPaths.Models);
-            RegisteredModel model = registry.Resolve(DefaultPaths.SegmenterModelName, FeatureSettings.Default.Hash());
-            bool preferCuda = Environment.GetEnvironmentVariable("HEARTSTREAM_CUDA") is "1" or "true";
-            return NeuralAnalyzerFactory.Load(model, neural, preferCuda: preferCuda);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or OnnxRuntimeException or DllNotFoundException or ArgumentException)
-        {
-            log($"warning: neural segmenter unavailable ({e.Message}); serving with the baseline segmenter");
-            return null;
-        }
+        return neural;
     }
 }

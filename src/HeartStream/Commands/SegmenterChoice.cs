@@ -2,6 +2,7 @@ using HeartStream.Pipeline.Analysis;
 using HeartStream.Pipeline.Features;
 using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Segmentation;
+using HeartStream.Pipeline.Streaming;
 
 namespace HeartStream.Commands;
 
@@ -18,12 +19,14 @@ internal sealed class SegmenterChoice : IDisposable
     private readonly NeuralSegmenter? _neural;
     private readonly SegmenterParameters? _baseline;
     private readonly NeuralContext _context;
+    private readonly NeuralStreamingOptions? _live;
 
-    private SegmenterChoice(NeuralSegmenter? neural, SegmenterParameters? baseline, string description, NeuralContext context = NeuralContext.Live)
+    private SegmenterChoice(NeuralSegmenter? neural, SegmenterParameters? baseline, string description, NeuralContext context = NeuralContext.Live, NeuralStreamingOptions? live = null)
     {
         _neural = neural;
         _baseline = baseline;
         _context = context;
+        _live = live;
         Description = description;
     }
 
@@ -32,7 +35,9 @@ internal sealed class SegmenterChoice : IDisposable
 
     /// <summary>Loads the choice; throws IOException/InvalidDataException with a message naming what is wrong.</summary>
     /// <param name="context">How a neural segmenter is served (<c>--context</c>): as live (the default) or whole-recording.</param>
-    public static SegmenterChoice Load(string model, FileInfo? parametersFile, string? registryRoot = null, NeuralContext context = NeuralContext.Live)
+    /// <param name="live">The live serving (the service's Pipeline settings); <see cref="NeuralStreamingOptions.Default"/> when null.
+    /// Throws <see cref="ArgumentException"/> when it does not fit the model.</param>
+    public static SegmenterChoice Load(string model, FileInfo? parametersFile, string? registryRoot = null, NeuralContext context = NeuralContext.Live, NeuralStreamingOptions? live = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         var registry = new ModelRegistry(registryRoot ?? DefaultPaths.Models);
@@ -65,11 +70,24 @@ internal sealed class SegmenterChoice : IDisposable
 
         string served = NeuralSegmenter.Context(neural.Manifest) is not null ? "bounded context, as live"
             : context == NeuralContext.Live ? "live context" : "full context";
-        return new SegmenterChoice(neural, null, $"{neural.DisplayName} (neural emissions + HSMM, {neural.ExecutionProvider}, {served})", context);
+        if (live is not null)
+        {
+            try
+            {
+                live.Validate(neural.Manifest.WindowFrames);
+            }
+            catch (ArgumentException)
+            {
+                neural.Dispose();
+                throw;
+            }
+        }
+
+        return new SegmenterChoice(neural, null, $"{neural.DisplayName} (neural emissions + HSMM, {neural.ExecutionProvider}, {served})", context, live);
     }
 
     /// <summary>A new analyzer (one per worker thread).</summary>
-    public RecordingAnalyzer CreateAnalyzer() => _neural is not null ? _neural.CreateAnalyzer(context: _context) : new RecordingAnalyzer(_baseline!);
+    public RecordingAnalyzer CreateAnalyzer() => _neural is not null ? _neural.CreateAnalyzer(context: _context, live: _live) : new RecordingAnalyzer(_baseline!);
 
     /// <summary>The <c>--context</c> option of analyze and eval segmentation.</summary>
     public static System.CommandLine.Option<string> ContextOption() => new("--context")

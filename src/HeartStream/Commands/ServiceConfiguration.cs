@@ -1,4 +1,6 @@
+using HeartStream.Pipeline.Live;
 using HeartStream.Pipeline.Mqtt;
+using HeartStream.Pipeline.Streaming;
 using Microsoft.Extensions.Configuration;
 
 namespace HeartStream.Commands;
@@ -13,6 +15,22 @@ internal static class ServiceConfiguration
         .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
         .AddEnvironmentVariables("HEARTSTREAM_")
         .Build();
+
+    /// <summary>
+    /// The live neural serving `heartstream run` would use (the executable's appsettings.json &lt; HEARTSTREAM_
+    /// environment variables, "Pipeline" section; <see cref="LiveAnalyzers.NeuralOptions"/>), so `analyze` in live
+    /// context serves the network as the service on this machine does.
+    /// </summary>
+    public static NeuralStreamingOptions LiveNeuralServing()
+    {
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddEnvironmentVariables("HEARTSTREAM_")
+            .Build();
+        var options = new LivePipelineOptions();
+        configuration.GetSection(LivePipelineOptions.SectionName).Bind(options);
+        return LiveAnalyzers.NeuralOptions(options);
+    }
 
     /// <summary>The "Mqtt" section bound onto <see cref="MqttClientOptions"/>.</summary>
     public static MqttClientOptions Mqtt(IConfiguration configuration)

@@ -154,10 +154,26 @@ public sealed class AnalyzeCommandTests(ITestOutputHelper output) : IDisposable
         Assert.NotEqual(Sounds(live.Stdout), Sounds(full.Stdout));
         Assert.NotEqual(0, bogus.ExitCode);
         Assert.Contains("future", bogus.Stderr, StringComparison.Ordinal);
-
-        static string Sounds(string json) =>
-            JsonDocument.Parse(json).RootElement.GetProperty("files")[0].GetProperty("sounds").GetRawText();
     }
+
+    [Fact]
+    public void Analyze_LiveContext_ServesAsTheConfiguredServiceWould()
+    {
+        // The service's Pipeline settings (here through HEARTSTREAM_ variables) are the live serving analyze reproduces.
+        CliResult standard = Cli.Run(["analyze", "--json", s_samples[1]]);
+        CliResult longer = Cli.RunWith(new Dictionary<string, string> { ["HEARTSTREAM_Pipeline__NeuralLookaheadFrames"] = "60" }, "analyze", "--json", s_samples[1]);
+        CliResult unfit = Cli.RunWith(new Dictionary<string, string> { ["HEARTSTREAM_Pipeline__NeuralHopFrames"] = "500" }, "analyze", s_samples[1]);
+
+        Assert.True(standard.ExitCode == 0, standard.ToString());
+        Assert.True(longer.ExitCode == 0, longer.ToString());
+        Assert.NotEqual(Sounds(standard.Stdout), Sounds(longer.Stdout));
+        Assert.Equal(2, unfit.ExitCode);
+        Assert.StartsWith("error: the Pipeline settings", unfit.Stderr, StringComparison.Ordinal);
+        Assert.Contains("HopFrames", unfit.Stderr, StringComparison.Ordinal);
+    }
+
+    private static string Sounds(string json) =>
+        JsonDocument.Parse(json).RootElement.GetProperty("files")[0].GetProperty("sounds").GetRawText();
 
     [Fact]
     public void Analyze_UnreadableParameters_ExitTwoWithMessage()

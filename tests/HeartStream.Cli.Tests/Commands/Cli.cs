@@ -13,7 +13,10 @@ internal static class Cli
 
     public static string Sample(string relative) => Path.Combine(RepoPaths.Samples, relative);
 
-    public static CliResult Run(params string[] args)
+    public static CliResult Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs heartstream with extra environment variables (HEARTSTREAM_ settings).</summary>
+    public static CliResult RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         Assert.True(File.Exists(Dll), $"{Dll} not found: the Cli.Tests project must reference src/HeartStream");
         var start = new ProcessStartInfo("dotnet")
@@ -30,6 +33,11 @@ internal static class Cli
         }
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();

@@ -104,8 +104,11 @@ public sealed class NeuralSegmenter : IDisposable
     /// A new analyzer using this model (one per worker), by default with the context the live service gives each frame
     /// (<see cref="NeuralContext.Live"/>), so it reports what a live stream of the same audio reports.
     /// </summary>
-    public RecordingAnalyzer CreateAnalyzer(FeatureSettings? settings = null, NeuralContext context = NeuralContext.Live) =>
-        new(Decoder, CreateEmissionModel(context), settings);
+    /// <param name="settings">Feature settings; the build's when null.</param>
+    /// <param name="context">Live (as the service serves the network) or the whole-recording pass.</param>
+    /// <param name="live">The live serving and its minimum sound posterior; <see cref="Streaming.NeuralStreamingOptions.Default"/> when null.</param>
+    public RecordingAnalyzer CreateAnalyzer(FeatureSettings? settings = null, NeuralContext context = NeuralContext.Live, Streaming.NeuralStreamingOptions? live = null) =>
+        new(Decoder, CreateEmissionModel(context, live), settings, (live ?? Streaming.NeuralStreamingOptions.Default).MinSoundPosterior);
 
     public void Dispose() => _session.Dispose();
 }
