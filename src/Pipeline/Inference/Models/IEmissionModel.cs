@@ -19,3 +19,27 @@ public interface IEmissionModel
     /// </summary>
     void Predict(ReadOnlySpan<float> features, Span<float> posteriors);
 }
+
+/// <summary>The argument checks every <see cref="IEmissionModel.Predict"/> makes.</summary>
+internal static class EmissionArguments
+{
+    /// <summary>
+    /// Frames in <paramref name="features"/> (<paramref name="channels"/> values each); throws <see cref="ArgumentException"/>
+    /// unless it is a positive whole number and <paramref name="posteriors"/> holds exactly 4 values per frame.
+    /// </summary>
+    public static int Frames(ReadOnlySpan<float> features, Span<float> posteriors, int channels)
+    {
+        if (features.Length == 0 || features.Length % channels != 0)
+        {
+            throw new ArgumentException($"features must be a positive number of {channels}-channel frames, got {features.Length} values", nameof(features));
+        }
+
+        int frames = features.Length / channels;
+        if (posteriors.Length != frames * Segmentation.LogisticEmissionModel.States)
+        {
+            throw new ArgumentException($"posteriors must hold {frames} x {Segmentation.LogisticEmissionModel.States} values, got {posteriors.Length}", nameof(posteriors));
+        }
+
+        return frames;
+    }
+}

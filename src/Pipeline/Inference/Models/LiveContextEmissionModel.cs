@@ -60,16 +60,7 @@ public sealed class LiveContextEmissionModel : IEmissionModel
     public void Predict(ReadOnlySpan<float> features, Span<float> posteriors)
     {
         int c = Channels;
-        if (features.Length == 0 || features.Length % c != 0)
-        {
-            throw new ArgumentException($"features must be a positive number of {c}-channel frames, got {features.Length} values", nameof(features));
-        }
-
-        int frames = features.Length / c;
-        if (posteriors.Length != frames * States)
-        {
-            throw new ArgumentException($"posteriors must hold {frames} x {States} values, got {posteriors.Length}", nameof(posteriors));
-        }
+        int frames = EmissionArguments.Frames(features, posteriors, c);
 
         // Frames arrive a hop at a time, as a stream's would (where they are appended does not change the windows).
         int hop = _options.HopFrames;

@@ -117,16 +117,7 @@ public sealed class OnnxEmissionModel : IEmissionModel, IDisposable
     public void Predict(ReadOnlySpan<float> features, Span<float> posteriors)
     {
         int c = Channels;
-        if (features.Length == 0 || features.Length % c != 0)
-        {
-            throw new ArgumentException($"features must be a positive number of {c}-channel frames, got {features.Length} values", nameof(features));
-        }
-
-        int frames = features.Length / c;
-        if (posteriors.Length != frames * States)
-        {
-            throw new ArgumentException($"posteriors must hold {frames} x {States} values, got {posteriors.Length}", nameof(posteriors));
-        }
+        int frames = EmissionArguments.Frames(features, posteriors, c);
 
         if (_past >= 0)
         {
