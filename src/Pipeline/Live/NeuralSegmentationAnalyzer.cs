@@ -76,7 +76,8 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         _frontEnd = new StreamingFrontEnd(sampleRate, settings);
         _decoder = new StreamingHsmmDecoder(decoderParameters, options.Decoder);
         _request = stage.CreateRequest();
-        _windows = new LiveWindowPosteriors(settings.Channels, stage.WindowFrames, options, _frontEnd.MaxReleasedFrames);
+        // The front end's flush releases up to three pushes' worth of frames at once.
+        _windows = new LiveWindowPosteriors(settings.Channels, stage.WindowFrames, options, 3 * _frontEnd.MaxReleasedFrames);
         _offset = decoderParameters.SoundOffsetSeconds;
         _frameRate = settings.FrameRate;
         _posteriors = new float[_windows.MaxEmitFrames * S];

@@ -55,7 +55,7 @@ public sealed class LiveWindowPosteriors
         _lookahead = options.LookaheadFrames;
         _averaging = options.AveragingLookaheadFrames;
         _maxAppend = maxAppendFrames;
-        _ringFrames = _window + _hop + (3 * maxAppendFrames); // a window, a hop and a flush's worth of new frames
+        _ringFrames = _window + _hop + maxAppendFrames; // a window, a hop and the most one append brings
         _ring = new float[_ringFrames * _channels];
         _sum = _averaging < 0 ? [] : new float[_ringFrames * S];
         _weight = _averaging < 0 ? [] : new float[_ringFrames];
