@@ -27,7 +27,7 @@ internal static class BenchStreamingAgreement
         var split = new Option<string>("--split") { Description = "CirCor split: train, val, test or all.", DefaultValueFactory = _ => "test" };
         var settings = new Option<string>("--settings") { Description = "Comma-separated look-ahead:step pairs in seconds.", DefaultValueFactory = _ => DefaultSettings };
         var tolerance = new Option<double>("--tolerance-ms") { Description = "Matching tolerance in milliseconds.", DefaultValueFactory = _ => 60 };
-        var neural = new Option<bool>("--neural") { Description = "Measure the live neural segmenter (batched ONNX) against the offline neural analyser instead of the baseline." };
+        var neural = new Option<bool>("--neural") { Description = "Measure the live neural segmenter (batched ONNX) against the offline neural analyser (analyze with the same live serving, and the whole-recording pass) instead of the baseline." };
         var neuralSettings = new Option<string>("--neural-settings") { Description = "With --neural: comma-separated hop-frames:emission-look-ahead-frames:decoder-look-ahead-s:step-s[:window-frames[:averaging-look-ahead-frames]] (window 0 or absent = the model's; averaging -1 or absent = one window per frame).", DefaultValueFactory = _ => BenchNeuralAgreement.DefaultSettings };
         var history = new Option<double?>("--history") { Description = "Decode window in seconds (default: the decoder's)." };
         var rateInterval = new Option<double?>("--hr-interval") { Description = "Seconds between heart-rate choices once the rate window is full." };
