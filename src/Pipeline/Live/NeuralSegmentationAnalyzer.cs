@@ -142,8 +142,7 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
                 await RunWindowAsync(end, until, finalized, cancellationToken).ConfigureAwait(false);
             }
 
-            _frontEnd.DropSilent(finalized, start, _offset);
-            _frontEnd.MeasureLevels(finalized, start, _offset);
+            _frontEnd.FinishSounds(finalized, start, _offset);
             audio = audio[n..];
         }
     }
@@ -167,8 +166,7 @@ public sealed class NeuralSegmentationAnalyzer : IAsyncDeviceAnalyzer, IDeviceAn
         int decoded = finalized.Count;
         _decoder.Flush(finalized);
         DropUnheard(finalized, decoded);
-        _frontEnd.DropSilent(finalized, start, _offset);
-        _frontEnd.MeasureLevels(finalized, start, _offset);
+        _frontEnd.FinishSounds(finalized, start, _offset);
         _flushed = true;
     }
 

@@ -184,6 +184,16 @@ public sealed class StreamingFrontEnd
     }
 
     /// <summary>
+    /// What every live analyzer does with the sounds its decoder just finalized (index <paramref name="start"/> and
+    /// later): <see cref="DropSilent"/>, then <see cref="MeasureLevels"/>.
+    /// </summary>
+    public void FinishSounds(List<HeartSound> sounds, int start, double offsetSeconds)
+    {
+        DropSilent(sounds, start, offsetSeconds);
+        MeasureLevels(sounds, start, offsetSeconds);
+    }
+
+    /// <summary>
     /// Sets <see cref="HeartSound.Level"/> of the sounds at index <paramref name="start"/> and later: the peak of the
     /// un-normalised homomorphic envelope over the sound's frames (linear in the audio's amplitude, before the live
     /// normaliser rescales it), so a consumer can tell a faint sound from the loud ones of the same stream.

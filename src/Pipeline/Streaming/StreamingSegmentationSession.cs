@@ -116,8 +116,7 @@ public sealed class StreamingSegmentationSession : INormalizedFrameSource
             int n = Math.Min(audio.Length, ChunkSamples);
             int start = finalized.Count;
             Decode(_frontEnd.Process(audio[..n]), finalized);
-            _frontEnd.DropSilent(finalized, start, _offset);
-            _frontEnd.MeasureLevels(finalized, start, _offset);
+            _frontEnd.FinishSounds(finalized, start, _offset);
             audio = audio[n..];
         }
     }
@@ -142,8 +141,7 @@ public sealed class StreamingSegmentationSession : INormalizedFrameSource
 
         Decode(last, finalized);
         _decoder.Flush(finalized);
-        _frontEnd.DropSilent(finalized, start, _offset);
-        _frontEnd.MeasureLevels(finalized, start, _offset);
+        _frontEnd.FinishSounds(finalized, start, _offset);
         _flushed = true;
     }
 
