@@ -71,7 +71,14 @@ internal static class BenchAlertsCommand
                 ?? (IDeviceAnalyzerFactory)new SegmentationAnalyzerFactory(SegmenterParameters.Load(DefaultPaths.BaselineParameters)));
             if (parse.GetValue(noSounds))
             {
-                return RunNoHeartSounds(parse.GetValue(data)!, parse.GetValue(limit), make, parse.GetValue(gate), parse.GetValue(noise)!, parse.GetValue(trim) / 1000);
+                double trimSeconds = parse.GetValue(trim) / 1000;
+                if (trimSeconds is < 0 or > 0.2)
+                {
+                    Console.Error.WriteLine($"error: --trim-ms must lie in 0..200, got {trimSeconds * 1000}");
+                    return 2;
+                }
+
+                return RunNoHeartSounds(parse.GetValue(data)!, parse.GetValue(limit), make, parse.GetValue(gate), parse.GetValue(noise)!, trimSeconds);
             }
 
             return Run(parse.GetValue(data)!, parse.GetValue(limit), parse.GetValue(profile), parse.GetValue(evidence), make, parse.GetValue(gate));
@@ -91,12 +98,6 @@ internal static class BenchAlertsCommand
         try
         {
             Console.WriteLine($"analysis: {(factory is NeuralAnalyzerFactory n ? n.ModelName + " (neural, batched)" : "baseline")}, heard-beat gate {(heardBeatGate ? "on" : "off")}");
-            if (trimSeconds is < 0 or > 0.2)
-            {
-                Console.Error.WriteLine($"error: --trim-ms must lie in 0..200, got {trimSeconds * 1000}");
-                return 2;
-            }
-
             return NoHeartSoundsBench.Run(data.FullName, limit, new AlertBench(factory, heardBeatGate), Console.Out, noise, trimSeconds);
         }
         finally

@@ -26,8 +26,9 @@ public sealed record NeuralStreamingOptions
     /// every step: half the rate choices (120 -> 63 per minute on the test split, whose recordings are all shorter than
     /// the window) at the same agreement (0.964 / 0.967); every stream starts in that phase, so after a restart all
     /// of them are in it at once. (Those agreement figures are against the whole-recording pass; `heartstream analyze`
-    /// serves the network with these very options since 2026-12-02, and the live sounds agree with it at 0.983.) The properties' own initial values are the plain ones (the model's window, one window
-    /// per frame, decoder 0.5 s / 0.25 s).
+    /// serves the network with these very options since 2026-12-02, and the live sounds agree with it at 0.983.) The
+    /// properties' own initial values are the plain ones (the model's window, one window per frame, decoder 0.5 s /
+    /// 0.25 s).
     /// </summary>
     public static NeuralStreamingOptions Default { get; } = new()
     {

@@ -12,8 +12,8 @@ namespace HeartStream.Pipeline.Inference.Models;
 /// limit), so `heartstream analyze` reports what the monitor reported (docs/PERFORMANCE.md, "Where live and offline
 /// differ"). <see cref="OnnxEmissionModel"/> is the whole-context pass (<c>analyze --context full</c>).
 /// </summary>
-/// <remarks>One window per ORT call (the live window is short); buffers are reused across calls. Not thread-safe; the
-/// session may be shared.</remarks>
+/// <remarks>One window per ORT call (the live window is short); the window buffers are reused across calls, the
+/// windowing state (a few KB) is made per recording. Not thread-safe; the session may be shared.</remarks>
 public sealed class LiveContextEmissionModel : IEmissionModel
 {
     private const string InputName = "features";
