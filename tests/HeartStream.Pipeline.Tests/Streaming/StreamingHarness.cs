@@ -18,8 +18,12 @@ internal static class StreamingHarness
     public static IEnumerable<string> SampleRecordings() =>
         Directory.EnumerateFiles(RepoPaths.Samples, "*.wav", SearchOption.AllDirectories).Order(StringComparer.Ordinal);
 
-    /// <summary>Up to <paramref name="count"/> CirCor recordings spread evenly over the sorted list; empty without the data set.</summary>
-    public static IReadOnlyList<string> CirCorRecordings(int count)
+    /// <summary>
+    /// Up to <paramref name="count"/> CirCor recordings recorded at <paramref name="sampleRate"/> (their .hea header)
+    /// spread evenly over the sorted list; empty without the data set. The 152 first patients are at 4000 Hz as
+    /// published, the 301 added on 2026-12-06 at 2000 Hz (../shared/data/README.md).
+    /// </summary>
+    public static IReadOnlyList<string> CirCorRecordings(int count, int sampleRate)
     {
         string? data = RepoPaths.SharedData;
         string folder = data is null ? string.Empty : Path.Combine(data, "circor", "training_data");
@@ -28,7 +32,7 @@ internal static class StreamingHarness
             return [];
         }
 
-        string[] all = Directory.GetFiles(folder, "*.wav").Order(StringComparer.Ordinal).ToArray();
+        string[] all = Directory.GetFiles(folder, "*.wav").Where(f => HeaderRate(f) == sampleRate).Order(StringComparer.Ordinal).ToArray();
         var picked = new List<string>();
         for (int i = 0; i < count && i < all.Length; i++)
         {
@@ -36,6 +40,13 @@ internal static class StreamingHarness
         }
 
         return picked;
+    }
+
+    private static int HeaderRate(string wav)
+    {
+        string hea = Path.ChangeExtension(wav, ".hea");
+        string[] fields = File.Exists(hea) ? File.ReadLines(hea).First().Split(' ') : [];
+        return fields.Length > 2 && int.TryParse(fields[2], CultureInfo.InvariantCulture, out int rate) ? rate : 0;
     }
 
     /// <summary>Feeds <paramref name="audio"/> through a fresh session in random chunks (1..maxChunk samples) and flushes.</summary>

@@ -17,7 +17,6 @@ public sealed class StreamingSegmentationSessionTests(ITestOutputHelper output)
 {
     private const double Tolerance = 0.060;
     private const double SampleAgreementFloor = 0.80;  // measured 0.815 (deterministic: chunking does not change it)
-    private const double CirCorAgreementFloor = 0.92;  // measured 0.938 on the 20 recordings CirCorRecordings(20) picks
 
     // Agreement floors. The live decoder cannot reach F1 0.98 against the offline sounds within a 2 s look-ahead: the
     // offline analyser chooses one heart rate with hindsight over the whole recording, and on weakly periodic
@@ -35,10 +34,18 @@ public sealed class StreamingSegmentationSessionTests(ITestOutputHelper output)
         Assert.True(live >= offline - 0.03, $"F1 against annotations: live {live:0.000} more than 0.03 below offline {offline:0.000}");
     }
 
-    [Fact]
-    public void Push_CirCorRecordingsInRandomChunks_AgreesWithOfflineAnalyzer()
+    /// <remarks>
+    /// Floors: measured on the 20 recordings CirCorRecordings(20, rate) picks, 0.934 of the 4000-Hz patients and 0.906
+    /// of the 2000-Hz ones (live vs annotations 0.952, offline 0.946: live is not the worse). The lower agreement on the
+    /// second set is the recordings', not the rate's: 60 of the 4000-Hz recordings give 0.9056 as they are and 0.9059
+    /// when resampled to 2000 Hz with the data set's own sox command (docs/results/2026-12-06-circor-2khz.md).
+    /// </remarks>
+    [Theory]
+    [InlineData(4000, 0.92)]
+    [InlineData(2000, 0.89)]
+    public void Push_CirCorRecordingsInRandomChunks_AgreesWithOfflineAnalyzer(int sampleRate, double floor)
     {
-        IReadOnlyList<string> files = StreamingHarness.CirCorRecordings(20);
+        IReadOnlyList<string> files = StreamingHarness.CirCorRecordings(20, sampleRate);
         if (files.Count == 0)
         {
             output.WriteLine("skipped: ../shared/data (CirCor) not found; set HEARTSTREAM_DATA to run this test");
@@ -46,8 +53,53 @@ public sealed class StreamingSegmentationSessionTests(ITestOutputHelper output)
         }
 
         (double agreement, double live, double offline) = PooledAgreement(files);
-        Assert.True(agreement >= CirCorAgreementFloor, $"pooled F1 against offline {agreement:0.000} < {CirCorAgreementFloor}");
+        Assert.True(agreement >= floor, $"pooled F1 against offline {agreement:0.000} < {floor}");
         Assert.True(live >= offline - 0.03, $"F1 against annotations: live {live:0.000} more than 0.03 below offline {offline:0.000}");
+    }
+
+    /// <summary>
+    /// The 2000-Hz input path is as good as the 4000-Hz one: 4000-Hz CirCor recordings resampled to 2000 Hz by sox as
+    /// the data set's added patients were (<c>sox -D in -r 2000 -b 16 out rate -v</c>) agree live vs offline, and live
+    /// vs the annotations, as the originals do. Measured on 60 recordings: 0.9056 / 0.9059 and 0.9376 / 0.9372.
+    /// </summary>
+    [Fact]
+    public void Push_CirCorResampledTo2000Hz_AgreesAsAtTheRecordedRate()
+    {
+        IReadOnlyList<string> files = StreamingHarness.CirCorRecordings(20, 4000);
+        if (files.Count == 0)
+        {
+            output.WriteLine("skipped: ../shared/data (CirCor) not found; set HEARTSTREAM_DATA to run this test");
+            return;
+        }
+
+        DirectoryInfo folder = Directory.CreateTempSubdirectory("heartstream-2khz-");
+        try
+        {
+            var resampled = new List<string>();
+            foreach (string file in files)
+            {
+                string target = Path.Combine(folder.FullName, Path.GetFileName(file));
+                using (var sox = System.Diagnostics.Process.Start("sox", ["-D", file, "-r", "2000", "-b", "16", target, "rate", "-v"]))
+                {
+                    sox.WaitForExit();
+                    Assert.Equal(0, sox.ExitCode);
+                }
+
+                File.Copy(Path.ChangeExtension(file, ".tsv"), Path.ChangeExtension(target, ".tsv"));
+                Assert.Equal(2000, WavReader.Read(target).SampleRate);
+                resampled.Add(target);
+            }
+
+            (double agreement, double live, double offline) = PooledAgreement(files);
+            (double agreement2k, double live2k, double offline2k) = PooledAgreement(resampled);
+            Assert.True(Math.Abs(agreement - agreement2k) <= 0.01, $"agreement {agreement:0.0000} at 4000 Hz, {agreement2k:0.0000} at 2000 Hz");
+            Assert.True(Math.Abs(live - live2k) <= 0.01, $"live vs annotations {live:0.0000} at 4000 Hz, {live2k:0.0000} at 2000 Hz");
+            Assert.True(Math.Abs(offline - offline2k) <= 0.01, $"offline vs annotations {offline:0.0000} at 4000 Hz, {offline2k:0.0000} at 2000 Hz");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Fact]
