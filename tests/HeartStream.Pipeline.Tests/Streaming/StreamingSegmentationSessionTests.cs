@@ -203,23 +203,30 @@ public sealed class StreamingSegmentationSessionTests(ITestOutputHelper output)
             warmUp.Push(samples.AsSpan(at, chunk), warmSounds);
         }
 
-        var session = new StreamingSegmentationSession(StreamingHarness.Parameters, audio.SampleRate);
-        var sounds = new List<HeartSound>(4096);
-        int warm = Math.Min(samples.Length / 2, audio.SampleRate * 10);
-        for (int at = 0; at + chunk <= warm; at += chunk)
+        // The least of 6 rounds: on a loaded machine a tier-up can land inside one round and allocate on this thread
+        // (seen once in a full run); an allocation per push or per decode shows in every round.
+        long least = long.MaxValue;
+        for (int round = 0; round < 6 && least > 0; round++)
         {
-            session.Push(samples.AsSpan(at, chunk), sounds);
+            var session = new StreamingSegmentationSession(StreamingHarness.Parameters, audio.SampleRate);
+            var sounds = new List<HeartSound>(4096);
+            int warm = Math.Min(samples.Length / 2, audio.SampleRate * 10);
+            for (int at = 0; at + chunk <= warm; at += chunk)
+            {
+                session.Push(samples.AsSpan(at, chunk), sounds);
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int at = warm; at + chunk <= samples.Length; at += chunk)
+            {
+                session.Push(samples.AsSpan(at, chunk), sounds);
+            }
+
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.True(session.Decoder.Decodes > 5, "the measured span must include decodes");
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int at = warm; at + chunk <= samples.Length; at += chunk)
-        {
-            session.Push(samples.AsSpan(at, chunk), sounds);
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.True(session.Decoder.Decodes > 5, "the measured span must include decodes");
-        Assert.Equal(0, allocated);
+        Assert.Equal(0, least);
     }
 
     [Fact]
