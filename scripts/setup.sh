@@ -3,8 +3,7 @@
 # Idempotent: a second run does no work. Native pieces:
 #   - Debian packages: sox (test fixtures), mosquitto + libmosquitto1 (broker, MQTT client library),
 #     prometheus (promtool, real scrapes in tests), python3-torch/numpy/scipy (test oracles), libonnx-dev (onnx.proto).
-#   - ONNX Runtime 1.30 for linux-x64, taken from the npm package onnxruntime-node (npm pack, no install scripts run),
-#     into native/ in the repository (git-ignored).
+#   - ONNX Runtime comes with the Microsoft.ML.OnnxRuntime NuGet package (restored by dotnet), nothing to fetch here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,17 +21,3 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # The Debian mosquitto package starts a system broker on port 1883; HeartStream starts its own private brokers
 # on free loopback ports and does not need it.
-
-ort_version=1.30.0
-ort_lib=native/onnxruntime/libonnxruntime.so.1
-if [ ! -f "$ort_lib" ]; then
-  echo "setup: fetching ONNX Runtime $ort_version (npm pack onnxruntime-node, scripts not run)" >&2
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && npm pack "onnxruntime-node@$ort_version" --ignore-scripts --silent >/dev/null)
-  tar -xzf "$tmp"/onnxruntime-node-$ort_version.tgz -C "$tmp" package/bin/napi-v6/linux/x64/libonnxruntime.so.1
-  mkdir -p native/onnxruntime
-  cp "$tmp"/package/bin/napi-v6/linux/x64/libonnxruntime.so.1 "$ort_lib.tmp"
-  mv "$ort_lib.tmp" "$ort_lib"
-  echo "$ort_version" > native/onnxruntime/VERSION
-fi

@@ -37,7 +37,7 @@ internal static class AnalyzeCommand
         SegmenterChoice choice;
         try
         {
-            choice = SegmenterChoice.Load(model, parametersFile, context: context, live: ServiceConfiguration.LiveNeuralServing());
+            choice = SegmenterChoice.Load(model, parametersFile, context: context, live: ServiceConfiguration.LiveNeuralServing(), preferCuda: ServiceConfiguration.LivePipeline().UseCuda);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {

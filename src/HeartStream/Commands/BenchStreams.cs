@@ -20,7 +20,7 @@ internal static class BenchStreams
     {
         var count = new Option<int>("--count") { Description = "Simulated devices.", DefaultValueFactory = _ => 100 };
         var seconds = new Option<double>("--seconds") { Description = "Wall seconds to stream.", DefaultValueFactory = _ => 20 };
-        var data = new Option<DirectoryInfo?>("--data") { Description = "Folder searched recursively for .wav files (default: samples/ of the repository)." };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "Folder searched recursively for .wav files (default: the samples copied beside the executable)." };
         var speed = new Option<double>("--speed") { Description = "Replay speed of every device (1 = real time).", DefaultValueFactory = _ => 1 };
         var lookahead = new Option<double>("--lookahead") { Description = "Streaming decoder look-ahead in seconds (0 = default).", DefaultValueFactory = _ => 0 };
         var step = new Option<double>("--step") { Description = "Streaming decoder step in seconds (0 = default).", DefaultValueFactory = _ => 0 };
@@ -50,7 +50,7 @@ internal static class BenchStreams
             return 2;
         }
 
-        string folder = data?.FullName ?? FindSamples();
+        string folder = data?.FullName ?? ServiceConfiguration.FindSamples() ?? Path.GetFullPath("samples");
         if (!Directory.Exists(folder))
         {
             await Console.Error.WriteLineAsync($"error: data folder {folder} does not exist").ConfigureAwait(false);
@@ -157,19 +157,6 @@ internal static class BenchStreams
         pipeline.AddDevice(new WavFileSource(file, "warm-up", new WavReplayOptions { Speed = 0 }));
         pipeline.CompleteAdding();
         await pipeline.Completion.ConfigureAwait(false);
-    }
-
-    private static string FindSamples()
-    {
-        for (string? dir = Directory.GetCurrentDirectory(); dir is not null; dir = Path.GetDirectoryName(dir))
-        {
-            if (File.Exists(Path.Combine(dir, "HeartStream.sln")))
-            {
-                return Path.Combine(dir, "samples");
-            }
-        }
-
-        return Path.GetFullPath("samples");
     }
 
     /// <summary>Beat latencies in a 1 ms histogram (0 to 60 s); written by the dispatch stage only.</summary>

@@ -39,8 +39,14 @@ internal static class LiveAnalyzers
         {
             var registry = new ModelRegistry(registryRoot ?? DefaultPaths.Models);
             RegisteredModel model = registry.Resolve(DefaultPaths.SegmenterModelName, FeatureSettings.Default.Hash());
-            bool preferCuda = Environment.GetEnvironmentVariable("HEARTSTREAM_CUDA") is "1" or "true";
-            return NeuralAnalyzerFactory.Load(model, neural, preferCuda: preferCuda);
+            bool preferCuda = options?.UseCuda == true;
+            NeuralAnalyzerFactory factory = NeuralAnalyzerFactory.Load(model, neural, preferCuda: preferCuda);
+            if (preferCuda)
+            {
+                log(factory.ProviderLine);
+            }
+
+            return factory;
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or OnnxRuntimeException or DllNotFoundException or ArgumentException)
         {

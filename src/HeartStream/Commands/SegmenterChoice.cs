@@ -37,7 +37,8 @@ internal sealed class SegmenterChoice : IDisposable
     /// <param name="context">How a neural segmenter is served (<c>--context</c>): as live (the default) or whole-recording.</param>
     /// <param name="live">The live serving (the service's Pipeline settings); <see cref="NeuralStreamingOptions.Default"/> when null.
     /// Throws <see cref="ArgumentException"/> when it does not fit the model.</param>
-    public static SegmenterChoice Load(string model, FileInfo? parametersFile, string? registryRoot = null, NeuralContext context = NeuralContext.Live, NeuralStreamingOptions? live = null)
+    /// <param name="preferCuda">Request the CUDA execution provider (Pipeline:UseCuda); one line on stderr says which runs.</param>
+    public static SegmenterChoice Load(string model, FileInfo? parametersFile, string? registryRoot = null, NeuralContext context = NeuralContext.Live, NeuralStreamingOptions? live = null, bool preferCuda = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         var registry = new ModelRegistry(registryRoot ?? DefaultPaths.Models);
@@ -58,14 +59,11 @@ internal sealed class SegmenterChoice : IDisposable
         }
 
         RegisteredModel registered = registry.Resolve(name, FeatureSettings.Default.Hash(), version);
-        // HEARTSTREAM_CUDA=1 requests the CUDA execution provider; one line then says which provider runs.
-        bool preferCuda = Environment.GetEnvironmentVariable("HEARTSTREAM_CUDA") is "1" or "true";
+        // Pipeline:UseCuda requests the CUDA execution provider; one line then says which provider runs.
         NeuralSegmenter neural = NeuralSegmenter.Load(registered, preferCuda: preferCuda);
         if (preferCuda)
         {
-            Console.Error.WriteLine(neural.ExecutionProvider == "CUDA"
-                ? $"inference: {neural.DisplayName} runs on the CUDA execution provider"
-                : $"inference: {neural.DisplayName} runs on CPU (CUDA requested but unavailable: {neural.CudaUnavailableReason})");
+            Console.Error.WriteLine(neural.ProviderLine);
         }
 
         string served = NeuralSegmenter.Context(neural.Manifest) is not null ? "bounded context, as live"

@@ -21,7 +21,10 @@ internal static class ServiceConfiguration
     /// environment variables, "Pipeline" section; <see cref="LiveAnalyzers.NeuralOptions"/>), so `analyze` in live
     /// context serves the network as the service on this machine does.
     /// </summary>
-    public static NeuralStreamingOptions LiveNeuralServing()
+    public static NeuralStreamingOptions LiveNeuralServing() => LiveAnalyzers.NeuralOptions(LivePipeline());
+
+    /// <summary>The "Pipeline" section as the service on this machine would bind it (appsettings.json &lt; HEARTSTREAM_).</summary>
+    public static LivePipelineOptions LivePipeline()
     {
         IConfiguration configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
@@ -29,7 +32,7 @@ internal static class ServiceConfiguration
             .Build();
         var options = new LivePipelineOptions();
         configuration.GetSection(LivePipelineOptions.SectionName).Bind(options);
-        return LiveAnalyzers.NeuralOptions(options);
+        return options;
     }
 
     /// <summary>The "Mqtt" section bound onto <see cref="MqttClientOptions"/>.</summary>
@@ -53,21 +56,10 @@ internal static class ServiceConfiguration
         return (uri.Host, uri.IsDefaultPort || uri.Port < 0 ? 1883 : uri.Port);
     }
 
-    /// <summary>The samples/ folder of the repository, found by walking up from the working directory and the executable.</summary>
+    /// <summary>The sample recordings copied beside the executable at build time from samples/ (null when absent).</summary>
     public static string? FindSamples()
     {
-        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (string? dir = Path.GetFullPath(start); dir is not null; dir = Path.GetDirectoryName(dir))
-            {
-                string candidate = Path.Combine(dir, "samples");
-                if (File.Exists(Path.Combine(dir, "HeartStream.sln")) && Directory.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
+        string beside = Path.Combine(AppContext.BaseDirectory, "samples");
+        return Directory.Exists(beside) ? beside : null;
     }
 }

@@ -1,8 +1,8 @@
 namespace HeartStream.Pipeline.Inference;
 
 /// <summary>
-/// A failure reported by ONNX Runtime (message taken from its OrtStatus) or found while preparing a call to it
-/// (missing library, wrong shapes, unknown tensor names). The message always says what was being done.
+/// A failure reported by ONNX Runtime (its own exception is the inner one) or found while preparing a call to it
+/// (wrong shapes, unknown tensor names). The message always says what was being done and to which model.
 /// </summary>
 public sealed class OnnxRuntimeException : Exception
 {
@@ -19,13 +19,4 @@ public sealed class OnnxRuntimeException : Exception
         : base(message, innerException)
     {
     }
-
-    public OnnxRuntimeException(string message, OnnxRuntimeErrorCode errorCode)
-        : base(message)
-    {
-        ErrorCode = errorCode;
-    }
-
-    /// <summary>ORT's error code, or <see cref="OnnxRuntimeErrorCode.None"/> when the error did not come from ORT.</summary>
-    public OnnxRuntimeErrorCode ErrorCode { get; }
 }

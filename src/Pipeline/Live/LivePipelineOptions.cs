@@ -19,6 +19,13 @@ public sealed class LivePipelineOptions
     /// </summary>
     public int CaptureQueueChunks { get; set; } = 64;
 
+    /// <summary>
+    /// Request ONNX Runtime's CUDA execution provider for the neural models (HEARTSTREAM_Pipeline__UseCuda=true). It
+    /// needs the CUDA build (<c>dotnet build -p:HeartStreamCuda=true</c>, docs/operations.md) and a CUDA 12 / cuDNN 9
+    /// machine; otherwise the models run on CPU and one line at start-up says why.
+    /// </summary>
+    public bool UseCuda { get; set; }
+
     /// <summary>Length of a capture chunk (one source read at most), in milliseconds of device audio.</summary>
     public int ChunkMilliseconds { get; set; } = 100;
 

@@ -45,7 +45,11 @@ public sealed class NeuralAnalyzerFactory : IDeviceAnalyzerFactory, IDisposable
         _stage = new BatchedInferenceStage(segmenter.CreateBatchModel(owned: true, Options.ResolveWindowFrames(segmenter.Manifest.WindowFrames)), batching, depthLabel: "inference");
         _worker = Task.Run(() => _stage.RunAsync(_abort.Token));
         HeartStreamMetrics.SetModelInfo(segmenter.Manifest.Name, segmenter.Manifest.Version, segmenter.ExecutionProvider);
+        ProviderLine = segmenter.ProviderLine;
     }
+
+    /// <summary>The start-up line naming the execution provider the segmenter runs on (<see cref="NeuralSegmenter.ProviderLine"/>).</summary>
+    public string ProviderLine { get; }
 
     /// <summary>Loads a registered segmenter (see <see cref="ModelRegistry.Resolve"/>); throws naming the file at fault.</summary>
     public static NeuralAnalyzerFactory Load(RegisteredModel model, NeuralStreamingOptions? options = null, BatchedInferenceOptions? batching = null, bool preferCuda = false)

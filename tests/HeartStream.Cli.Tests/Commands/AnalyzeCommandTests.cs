@@ -125,6 +125,25 @@ public sealed class AnalyzeCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(2000, files[2].GetProperty("sample_rate").GetInt32());
     }
 
+    /// <summary>
+    /// Pipeline:UseCuda on a build without the CUDA provider (the default CPU package, as on this machine): one line
+    /// says the segmenter runs on CPU and why, and the analysis is the CPU one.
+    /// </summary>
+    [Fact]
+    public void Analyze_CudaRequestedWithoutCudaBuild_OneLineNamesCpuAndTheAnalysisRuns()
+    {
+        CliResult plain = Cli.Run("analyze", s_samples[1]);
+        CliResult cuda = Cli.RunWith(new Dictionary<string, string> { ["HEARTSTREAM_Pipeline__UseCuda"] = "true" }, "analyze", s_samples[1]);
+        output.WriteLine(cuda.Stderr);
+
+        Assert.Equal(0, cuda.ExitCode);
+        string[] lines = cuda.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string line = Assert.Single(lines, l => l.StartsWith("inference: ", StringComparison.Ordinal));
+        Assert.Contains("runs on CPU (CUDA requested but unavailable: this ONNX Runtime build has no CUDA execution provider", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("inference: ", plain.Stderr, StringComparison.Ordinal);
+        Assert.Equal(plain.Stdout, cuda.Stdout);
+    }
+
     [Fact]
     public void Analyze_AllGoodFiles_ExitZeroAndEverySoundListed()
     {

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace HeartStream.Pipeline.Tests.Inference;
 
 /// <summary>
-/// The ONNX Runtime binding against a tiny model exported by PyTorch (Fixtures/inference/make_fixture.py):
+/// OnnxSession (over the Microsoft.ML.OnnxRuntime package) against a tiny model exported by PyTorch (Fixtures/inference/make_fixture.py):
 /// Conv1d(4->8,k5) -> ReLU -> Conv1d(8->4,k5) -> Softmax over channels, dynamic batch and time.
 /// </summary>
 [Collection(AllocationCollection.Name)]
@@ -26,9 +26,9 @@ public sealed class OnnxSessionTests
     private static string ModelPath => Path.Combine(FixtureDir, "tiny_conv.onnx");
 
     [Fact]
-    public void Version_LoadedLibrary_Is130()
+    public void Version_LoadedLibrary_IsThePackagesVersion()
     {
-        Assert.StartsWith("1.30.", OnnxRuntimeInfo.Version, StringComparison.Ordinal);
+        Assert.StartsWith("1.32.", OnnxRuntimeInfo.Version, StringComparison.Ordinal);
         Assert.Contains("CPUExecutionProvider", OnnxRuntimeInfo.AvailableProviders);
     }
 
@@ -64,21 +64,6 @@ public sealed class OnnxSessionTests
     }
 
     [Fact]
-    public void Run_OutputWithoutShape_OrtAllocatesAndResultIsCopiedIntoBuffer()
-    {
-        float[] input = ReadFloats("golden_input.f32");
-        float[] expected = ReadFloats("golden_output.f32");
-        long[] shape = [GoldenBatch, Channels, GoldenTime];
-        using OnnxSession session = OnnxSession.Load(ModelPath);
-        float[] buffer = new float[expected.Length + 10];
-
-        session.Run([new OnnxInput("features", input, shape)], [new OnnxOutput("probabilities", buffer, ReadOnlyMemory<long>.Empty)]);
-
-        AssertClose(expected, buffer.AsSpan(0, expected.Length), 1e-5f);
-        Assert.All(buffer[expected.Length..], v => Assert.Equal(0f, v));
-    }
-
-    [Fact]
     public void Load_MissingFile_ThrowsNamingTheFile()
     {
         string path = Path.Combine(Path.GetTempPath(), "heartstream-no-such-model-" + Guid.NewGuid().ToString("N") + ".onnx");
@@ -100,7 +85,7 @@ public sealed class OnnxSessionTests
             var ex = Assert.Throws<OnnxRuntimeException>(() => OnnxSession.Load(path));
 
             Assert.Contains(path, ex.Message, StringComparison.Ordinal);
-            Assert.NotEqual(OnnxRuntimeErrorCode.None, ex.ErrorCode);
+            Assert.IsType<Microsoft.ML.OnnxRuntime.OnnxRuntimeException>(ex.InnerException);
         }
         finally
         {
@@ -170,19 +155,18 @@ public sealed class OnnxSessionTests
         }
 
         float[] output = new float[input.Length];
-        OnnxInput[] inputs = [new OnnxInput("features", input, shape)];
-        OnnxOutput[] outputs = [new OnnxOutput("probabilities", output, shape)];
+        long[] smaller = [1, Channels, 64];
         for (int i = 0; i < 5; i++)
         {
             session.Run("features", input, shape, "probabilities", output, shape);
-            session.Run(inputs, outputs);
+            session.Run("features", input.AsSpan(0, Channels * 64), smaller, "probabilities", output, smaller);
         }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 50; i++)
         {
             session.Run("features", input, shape, "probabilities", output, shape);
-            session.Run(inputs, outputs);
+            session.Run("features", input.AsSpan(0, Channels * 64), smaller, "probabilities", output, smaller);
         }
 
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;

@@ -30,6 +30,13 @@ public sealed class NeuralSegmenter : IDisposable
     /// <summary>Why CUDA was not used although requested; null when it was not requested or runs.</summary>
     public string? CudaUnavailableReason => _session.CudaUnavailableReason;
 
+    /// <summary>One line naming the provider that runs, and why not CUDA when it was requested but is not used.</summary>
+    public string ProviderLine => ExecutionProvider == "CUDA"
+        ? $"inference: {DisplayName} runs on the CUDA execution provider"
+        : CudaUnavailableReason is null
+            ? $"inference: {DisplayName} runs on CPU"
+            : $"inference: {DisplayName} runs on CPU (CUDA requested but unavailable: {CudaUnavailableReason})";
+
     /// <summary>"name version", e.g. "segmenter-tcn 1.0.0".</summary>
     public string DisplayName => $"{Manifest.Name} {Manifest.Version}";
 
