@@ -72,7 +72,7 @@ internal static class DemoCommand
             stop.CancelAfter(TimeSpan.FromSeconds(seconds));
         }
 
-        await using MosquittoBroker? broker = string.IsNullOrEmpty(configuration["Mqtt:Host"]) ? await MosquittoBroker.StartAsync(cancellationToken: cancellationToken) : null;
+        await using EmbeddedBroker? broker = string.IsNullOrEmpty(configuration["Mqtt:Host"]) ? await EmbeddedBroker.StartAsync() : null;
         if (broker is not null)
         {
             mqtt.Host = broker.Host;
@@ -93,11 +93,11 @@ internal static class DemoCommand
         await using MetricsServer metrics = await MetricsServer.StartAsync(http, exporter, () => service.Client.IsConnected ? ReadinessStatus.Ready : ReadinessStatus.NotReady("waiting for: broker"), cancellationToken: cancellationToken);
 
         var simOptions = new MqttClientOptions { Host = mqtt.Host, Port = mqtt.Port, Username = mqtt.Username, Password = mqtt.Password, TlsCaFile = mqtt.TlsCaFile, TlsCertFile = mqtt.TlsCertFile, TlsKeyFile = mqtt.TlsKeyFile };
-        await using var simClient = new MosquittoClient(simOptions);
+        await using var simClient = new MqttConnection(simOptions);
         await simClient.ConnectAsync(cancellationToken);
         var simulator = new GatewaySimulator(simClient, recordings);
 
-        Console.WriteLine($"HeartStream demo: broker {mqtt.Host}:{mqtt.Port}{(broker is null ? " (configured)" : " (private mosquitto)")}, metrics {metrics.BaseAddress}metrics, {recordings.Count} simulated device(s) from {folder}");
+        Console.WriteLine($"HeartStream demo: broker {mqtt.Host}:{mqtt.Port}{(broker is null ? " (configured)" : " (in-process broker)")}, metrics {metrics.BaseAddress}metrics, {recordings.Count} simulated device(s) from {folder}");
         Console.WriteLine($"segmenter: {neural?.ModelName + " (neural, batched ONNX)" ?? "baseline (logistic)"}");
         Console.WriteLine($"alert profile '{DemoProfile}': tachycardia above 100 bpm (the child recording circor/13918_AV at ~103 bpm alerts under it). Ctrl-C stops.");
         Task simulating = simulator.RunAsync(stop.Token);

@@ -109,7 +109,7 @@ internal static class RunCommand
             await Console.Error.WriteLineAsync($"error: invalid configuration: {string.Join(" ", e.Failures)}").ConfigureAwait(false);
             return 2;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or MosquittoException)
+        catch (Exception e) when (e is IOException or InvalidDataException or MqttConnectionException)
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
             return 2;

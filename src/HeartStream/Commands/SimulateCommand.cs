@@ -74,12 +74,12 @@ internal static class SimulateCommand
         options.ClientId = null;
         options.CleanStart = true;
         options.Will = null;
-        await using var client = new MosquittoClient(options);
+        await using var client = new MqttConnection(options);
         try
         {
             await client.ConnectAsync(cancellationToken);
         }
-        catch (MosquittoException e)
+        catch (MqttConnectionException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 1;

@@ -1,4 +1,4 @@
 using System.Runtime.CompilerServices;
 
-// The integration tests use MosquittoClient.SimulateConnectionLoss to cut a connection the way a crash would.
+// The integration tests use MqttConnection.SimulateConnectionLossAsync to end a connection the way a crash would.
 [assembly: InternalsVisibleTo("HeartStream.IntegrationTests")]

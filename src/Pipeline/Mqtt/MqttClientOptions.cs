@@ -1,7 +1,7 @@
 namespace HeartStream.Pipeline.Mqtt;
 
 /// <summary>
-/// Settings of one <see cref="MosquittoClient"/>; bound from configuration section <see cref="SectionName"/> and
+/// Settings of one <see cref="MqttConnection"/>; bound from configuration section <see cref="SectionName"/> and
 /// checked by <see cref="Validate"/> before anything native is created, so a bad setting fails with its name.
 /// </summary>
 public sealed class MqttClientOptions
@@ -28,7 +28,10 @@ public sealed class MqttClientOptions
     /// <summary>Unencrypted private key (PEM) of <see cref="TlsCertFile"/>.</summary>
     public string? TlsKeyFile { get; set; }
 
-    /// <summary>Keep-alive in seconds; libmosquitto accepts 5 or more (0 disables it).</summary>
+    /// <summary>MQTT protocol: 5 (MQTT 5, the default) or 4 (MQTT 3.1.1, e.g. for NATS' MQTT listener; no session expiry).</summary>
+    public int ProtocolVersion { get; set; } = 5;
+
+    /// <summary>Keep-alive in seconds: 5 or more (0 disables it).</summary>
     public int KeepAliveSeconds { get; set; } = 30;
 
     /// <summary>False resumes the broker-side session (subscriptions and queued QoS&gt;0 messages) of the same client id.</summary>
@@ -39,7 +42,7 @@ public sealed class MqttClientOptions
 
     public MqttWill? Will { get; set; }
 
-    /// <summary>How long <see cref="MosquittoClient.ConnectAsync"/> waits for the broker's CONNACK.</summary>
+    /// <summary>How long <see cref="MqttConnection.ConnectAsync"/> waits for the broker's CONNACK.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan ReconnectDelayMin { get; set; } = TimeSpan.FromSeconds(1);
@@ -73,6 +76,11 @@ public sealed class MqttClientOptions
         if (!CleanStart && string.IsNullOrEmpty(ClientId))
         {
             throw new ArgumentException("MqttClientOptions.ClientId is required when CleanStart is false (a session is found by its client id).", nameof(ClientId));
+        }
+
+        if (ProtocolVersion is not (4 or 5))
+        {
+            throw new ArgumentException($"MqttClientOptions.ProtocolVersion must be 5 (MQTT 5) or 4 (MQTT 3.1.1), got {ProtocolVersion}.", nameof(ProtocolVersion));
         }
 
         if (KeepAliveSeconds is not 0 and (< 5 or > 65535))

@@ -24,7 +24,7 @@ public sealed class RunCommandMqttTests
         var vitalsSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var onlineSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var offlineSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var observer = new MosquittoClient(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = instance + "-observer" });
+        await using var observer = new MqttConnection(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = instance + "-observer" });
         observer.MessageReceived += (_, e) =>
         {
             string payload = Encoding.UTF8.GetString(e.Payload.Span);

@@ -9,7 +9,7 @@ internal sealed class ConnectionWatcher
     private TaskCompletionSource<MqttConnectionEventArgs> _connected = New();
     private TaskCompletionSource<MqttConnectionEventArgs> _disconnected = New();
 
-    public ConnectionWatcher(MosquittoClient client)
+    public ConnectionWatcher(MqttConnection client)
     {
         client.Connected += (_, e) =>
         {

@@ -11,7 +11,7 @@ internal sealed class MessageCollector
     private readonly ConcurrentQueue<MqttMessageEventArgs> _messages = new();
     private readonly SemaphoreSlim _arrived = new(0);
 
-    public MessageCollector(MosquittoClient client)
+    public MessageCollector(MqttConnection client)
     {
         client.MessageReceived += (_, m) =>
         {

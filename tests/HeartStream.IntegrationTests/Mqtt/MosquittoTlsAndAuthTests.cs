@@ -17,7 +17,7 @@ public sealed class MosquittoTlsAndAuthTests : IDisposable
     {
         await MakeCertsAsync();
         await using MosquittoBroker broker = await MosquittoBroker.StartAsync(TlsBroker());
-        await using MosquittoClient client = new(TlsOptions(broker, "ca.crt"));
+        await using MqttConnection client = new(TlsOptions(broker, "ca.crt"));
 
         await client.ConnectAsync();
         MessageCollector inbox = new(client);
@@ -30,13 +30,13 @@ public sealed class MosquittoTlsAndAuthTests : IDisposable
     }
 
     [Fact]
-    public async Task ConnectAsync_TlsWithUntrustedCa_ThrowsMosquittoException()
+    public async Task ConnectAsync_TlsWithUntrustedCa_ThrowsMqttConnectionException()
     {
         await MakeCertsAsync();
         await using MosquittoBroker broker = await MosquittoBroker.StartAsync(TlsBroker());
-        await using MosquittoClient client = new(TlsOptions(broker, "other-ca.crt"));
+        await using MqttConnection client = new(TlsOptions(broker, "other-ca.crt"));
 
-        MosquittoException e = await Assert.ThrowsAsync<MosquittoException>(() => client.ConnectAsync());
+        MqttConnectionException e = await Assert.ThrowsAsync<MqttConnectionException>(() => client.ConnectAsync());
 
         Assert.False(client.IsConnected);
         Assert.True(
@@ -53,10 +53,10 @@ public sealed class MosquittoTlsAndAuthTests : IDisposable
         options.ListenerConfig.Add("password_file " + passwords);
         await using MosquittoBroker broker = await MosquittoBroker.StartAsync(options);
 
-        await using MosquittoClient good = new(new MqttClientOptions { Port = broker.Port, Username = "device", Password = "s3cret" });
+        await using MqttConnection good = new(new MqttClientOptions { Port = broker.Port, Username = "device", Password = "s3cret" });
         await good.ConnectAsync();
-        await using MosquittoClient bad = new(new MqttClientOptions { Port = broker.Port, Username = "device", Password = "wrong" });
-        MosquittoException refused = await Assert.ThrowsAsync<MosquittoException>(() => bad.ConnectAsync());
+        await using MqttConnection bad = new(new MqttClientOptions { Port = broker.Port, Username = "device", Password = "wrong" });
+        MqttConnectionException refused = await Assert.ThrowsAsync<MqttConnectionException>(() => bad.ConnectAsync());
 
         Assert.True(good.IsConnected);
         Assert.Contains("refused", refused.Message, StringComparison.Ordinal);

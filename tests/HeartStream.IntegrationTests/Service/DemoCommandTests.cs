@@ -6,14 +6,17 @@ using Xunit.Abstractions;
 
 namespace HeartStream.IntegrationTests.Service;
 
-/// <summary><c>heartstream demo --seconds N</c> in a child process: exits 0 and leaves no broker behind.</summary>
+/// <summary>
+/// <c>heartstream demo --seconds N</c> in a child process, started outside the repository: the in-process broker, the
+/// shipped models and the sample recordings beside the executable are enough; it exits 0 and leaves no broker behind.
+/// </summary>
 public sealed partial class DemoCommandTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Demo_Seconds20_ExitsZeroAndLeavesNoBrokerRunning()
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "heartstream.dll");
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = RepoPaths.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetTempPath(), RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("demo");
         start.ArgumentList.Add("--seconds");
@@ -40,7 +43,7 @@ public sealed partial class DemoCommandTests(ITestOutputHelper output)
         Match broker = BrokerLine().Match(text);
         Assert.True(broker.Success, "the demo prints the broker address it started");
         int port = int.Parse(broker.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Contains("private mosquitto", text, StringComparison.Ordinal);
+        Assert.Contains("in-process broker", text, StringComparison.Ordinal);
         Assert.Contains("sim-0001", text, StringComparison.Ordinal);
 
         // The broker is gone: nothing listens on its port any more.
@@ -48,6 +51,6 @@ public sealed partial class DemoCommandTests(ITestOutputHelper output)
         await Assert.ThrowsAnyAsync<SocketException>(() => probe.ConnectAsync("127.0.0.1", port));
     }
 
-    [GeneratedRegex(@"broker 127\.0\.0\.1:(\d+) \(private mosquitto\)")]
+    [GeneratedRegex(@"broker 127\.0\.0\.1:(\d+) \(in-process broker\)")]
     private static partial Regex BrokerLine();
 }

@@ -41,7 +41,7 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task Simulator_TachycardicRecording_SubscriberReceivesBeatsVitalsAndTachycardiaAlert()
     {
-        MosquittoClient subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "e2e-sub", "heartstream/v1/#"));
+        MqttConnection subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "e2e-sub", "heartstream/v1/#"));
         var inbox = new MessageCollector(subscriber);
         var received = new Dictionary<string, long>(StringComparer.Ordinal);
         subscriber.MessageReceived += (_, m) =>
@@ -58,7 +58,7 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
         using NeuralAnalyzerFactory neural = ServiceHarness.NeuralAnalyzers(); // the service's default analysis
         MqttPipelineService service = Own(await MqttPipelineService.StartAsync(
             ServiceHarness.ServiceOptions(_broker), "it-e2e", ServiceHarness.Adult100(), new LivePipelineOptions(), neural));
-        MosquittoClient gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "e2e-gw", "-"));
+        MqttConnection gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "e2e-gw", "-"));
         var simulator = new GatewaySimulator(gateway, [ServiceHarness.Device("sim-0001", ServiceHarness.FastRecording), ServiceHarness.Device("sim-0002", ServiceHarness.NormalRecording)]);
         using var stop = new CancellationTokenSource();
         long started = Stopwatch.GetTimestamp();
@@ -114,7 +114,7 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
     {
         (string _, float[] recording, int rate) = ServiceHarness.Device("x", Path.Combine(RepoPaths.Samples, "circor", "46532_AV.wav"));
         (float[] spliced, double onset) = NoHeartSoundsSplice.Build(recording, rate, CirCorSegmentation.Read(Path.Combine(RepoPaths.Samples, "circor", "46532_AV.tsv")), 20);
-        MosquittoClient subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "nhs-sub", "heartstream/v1/#"));
+        MqttConnection subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "nhs-sub", "heartstream/v1/#"));
         var inbox = new MessageCollector(subscriber);
         var received = new Dictionary<string, long>(StringComparer.Ordinal);
         subscriber.MessageReceived += (_, m) =>
@@ -132,7 +132,7 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
         using NeuralAnalyzerFactory neural = ServiceHarness.NeuralAnalyzers();
         MqttPipelineService service = Own(await MqttPipelineService.StartAsync(
             ServiceHarness.ServiceOptions(_broker), "it-nhs", alertOptions, new LivePipelineOptions(), neural));
-        MosquittoClient gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "nhs-gw", "-"));
+        MqttConnection gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "nhs-gw", "-"));
         var simulator = new GatewaySimulator(gateway, [("sim-0001", spliced, rate)], loop: false);
         long started = Stopwatch.GetTimestamp();
         Task simulating = simulator.RunAsync();
@@ -182,7 +182,7 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task LiveClassification_RecordingStreamed_SubscriberReceivesRetainedClassificationWithModelVersion()
     {
-        MosquittoClient subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "cls-sub", "-"));
+        MqttConnection subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "cls-sub", "-"));
         var inbox = new MessageCollector(subscriber);
         await subscriber.SubscribeAsync("heartstream/v1/devices/+/classification", 0);
         using LiveClassifierFactory classifiers = LiveClassifierFactory.Load(
@@ -208,7 +208,7 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Single(classifiers.Models); // the missing model was skipped, the service ran
 
         // Retained: a consumer connecting afterwards gets the latest at once.
-        MosquittoClient late = Own(await ServiceHarness.SubscriberAsync(_broker, "cls-late", "-"));
+        MqttConnection late = Own(await ServiceHarness.SubscriberAsync(_broker, "cls-late", "-"));
         var lateInbox = new MessageCollector(late);
         await late.SubscribeAsync(MqttTopics.Classification("cls-0001"), 0);
         MqttMessageEventArgs retained = (await WaitAsync(lateInbox, m => m.Count > 0, "the retained classification")).First();
@@ -221,7 +221,7 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
     [InlineData(true)]  // killed: SIGKILL, a crash; the broker restarts from its last autosave (at most ~2 s old)
     public async Task BrokerStoppedMidStream_AlertsRaisedDuringOutage_AllArriveAfterRestartOnce(bool kill)
     {
-        MosquittoClient subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "outage-sub", "-", persistent: true));
+        MqttConnection subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "outage-sub", "-", persistent: true));
         var subscriberLink = new ConnectionWatcher(subscriber);
         var inbox = new MessageCollector(subscriber);
         await subscriber.SubscribeAsync("heartstream/v1/devices/+/alerts", 1);
@@ -315,19 +315,19 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task MalformedFrames_EveryKind_RejectedAndCountedWhileHealthyDeviceKeepsBeating()
     {
-        MosquittoClient subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "bad-sub", "-"));
+        MqttConnection subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "bad-sub", "-"));
         var inbox = new MessageCollector(subscriber);
         await subscriber.SubscribeAsync("heartstream/v1/devices/+/beats", 0);
         await subscriber.SubscribeAsync("heartstream/v1/devices/+/status", 1);
         MqttPipelineService service = Own(await MqttPipelineService.StartAsync(
             ServiceHarness.ServiceOptions(_broker), "it-bad", ServiceHarness.Adult100(), new LivePipelineOptions(), ServiceHarness.Analyzers()));
-        MosquittoClient gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "bad-gw", "-"));
+        MqttConnection gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "bad-gw", "-"));
         var simulator = new GatewaySimulator(gateway, [ServiceHarness.Device("sim-0001", ServiceHarness.NormalRecording)], speed: 2);
         using var stop = new CancellationTokenSource();
         Task simulating = simulator.RunAsync(stop.Token);
         await WaitAsync(inbox, m => m.Any(x => x.Topic == MqttTopics.Beats("sim-0001")), "beats of the healthy device");
 
-        MosquittoClient attacker = Own(await ServiceHarness.SubscriberAsync(_broker, "bad-pub", "-"));
+        MqttConnection attacker = Own(await ServiceHarness.SubscriberAsync(_broker, "bad-pub", "-"));
         byte[][] kinds = [TooShort(), BadMagic(), BadEncoding(), AbsurdRate(), Oversize(), LengthMismatch()];
         string[] labels = ["too_short", "bad_magic", "bad_encoding", "absurd_sample_rate", "oversize", "length_mismatch"];
         const int perKind = 150;
@@ -373,12 +373,12 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task GatewaySource_SampleRateChangesMidStream_DeviceErrorsOthersContinue()
     {
-        MosquittoClient subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "rate-sub", "-"));
+        MqttConnection subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "rate-sub", "-"));
         var inbox = new MessageCollector(subscriber);
         await subscriber.SubscribeAsync("heartstream/v1/devices/+/status", 1);
         MqttPipelineService service = Own(await MqttPipelineService.StartAsync(
             ServiceHarness.ServiceOptions(_broker), "it-rate", ServiceHarness.Adult100(), new LivePipelineOptions(), ServiceHarness.Analyzers()));
-        MosquittoClient gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "rate-pub", "-"));
+        MqttConnection gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "rate-pub", "-"));
         await gateway.PublishAsync(MqttTopics.Audio("rate-0001"), Frame(AudioEncoding.Pcm16, 2000, 0, 200), 1, false);
         await gateway.PublishAsync(MqttTopics.Audio("ok-0001"), Frame(AudioEncoding.Pcm16, 2000, 0, 200), 1, false);
         await gateway.PublishAsync(MqttTopics.Audio("rate-0001"), Frame(AudioEncoding.Pcm16, 4000, 1, 400), 1, false);

@@ -45,9 +45,9 @@ internal static class ServiceHarness
         return (deviceId, audio.Samples, audio.SampleRate);
     }
 
-    public static async Task<MosquittoClient> SubscriberAsync(MosquittoBroker broker, string id, string filter, bool persistent = false)
+    public static async Task<MqttConnection> SubscriberAsync(MosquittoBroker broker, string id, string filter, bool persistent = false)
     {
-        var client = new MosquittoClient(new MqttClientOptions
+        var client = new MqttConnection(new MqttClientOptions
         {
             Host = broker.Host,
             Port = broker.Port,

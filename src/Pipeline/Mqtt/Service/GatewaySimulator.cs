@@ -10,7 +10,7 @@ namespace HeartStream.Pipeline.Mqtt.Service;
 /// </summary>
 public sealed class GatewaySimulator
 {
-    private readonly MosquittoClient _client;
+    private readonly MqttConnection _client;
     private readonly SimulatedDevice[] _devices;
     private readonly int _frameMilliseconds;
     private readonly double _speed;
@@ -24,7 +24,7 @@ public sealed class GatewaySimulator
     /// <param name="frameMilliseconds">Audio per frame (20..1000 ms).</param>
     /// <param name="speed">1 = real time.</param>
     /// <param name="loop">Start a recording again when it ends; false ends the device (and the run, when all ended).</param>
-    public GatewaySimulator(MosquittoClient client, IEnumerable<(string DeviceId, float[] Samples, int SampleRate)> devices, int frameMilliseconds = 100, double speed = 1, bool loop = true)
+    public GatewaySimulator(MqttConnection client, IEnumerable<(string DeviceId, float[] Samples, int SampleRate)> devices, int frameMilliseconds = 100, double speed = 1, bool loop = true)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(devices);

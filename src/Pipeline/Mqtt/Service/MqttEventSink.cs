@@ -11,12 +11,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace HeartStream.Pipeline.Mqtt.Service;
 
 /// <summary>
-/// Publishes pipeline and alert events on the service's one <see cref="MosquittoClient"/> (docs/mqtt.md): beats batched
+/// Publishes pipeline and alert events on the service's one <see cref="MqttConnection"/> (docs/mqtt.md): beats batched
 /// per vitals interval (about a second, QoS 0), vitals and live classifications retained (QoS 0), device status
 /// retained (QoS 1), alerts QoS 1,
 /// and the retained service status ("online" on every connect; the client's last will says "offline"). Subscribes to
 /// acknowledge commands and raises <see cref="AcknowledgeReceived"/>. Publishing never blocks: QoS 0 messages are
-/// dropped (and counted) while disconnected; QoS 1 messages are queued by libmosquitto and sent after the reconnect.
+/// dropped (and counted) while disconnected; QoS 1 messages wait in the connection's outbox and are sent after the reconnect.
 /// </summary>
 /// <remarks>
 /// Thread-safe: the dispatch stage (pipeline events) and the alert stage (alert events) call it concurrently; one lock
@@ -24,7 +24,7 @@ namespace HeartStream.Pipeline.Mqtt.Service;
 /// </remarks>
 public sealed class MqttEventSink : IEventSink
 {
-    private readonly MosquittoClient _client;
+    private readonly MqttConnection _client;
     private readonly string _instance;
     private readonly ILogger _logger;
     private readonly PayloadSerializer _serializer = new();
@@ -41,7 +41,7 @@ public sealed class MqttEventSink : IEventSink
     private int _devices;
 
     /// <summary>Attaches to <paramref name="client"/> (connected or not yet); call <see cref="SubscribeAsync"/> once connected.</summary>
-    public MqttEventSink(MosquittoClient client, string instance, ILogger<MqttEventSink>? logger = null)
+    public MqttEventSink(MqttConnection client, string instance, ILogger<MqttEventSink>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         _ = MqttTopics.ServiceStatus(instance); // validates the instance name
@@ -234,10 +234,10 @@ public sealed class MqttEventSink : IEventSink
         Task acked;
         try
         {
-            // PublishAsync copies the payload into libmosquitto before returning, so the reused buffer is safe.
+            // PublishAsync copies the payload into the outgoing message before returning, so the reused buffer is safe.
             acked = _client.PublishAsync(MqttTopics.Alerts(alert.DeviceId), json, 1, false);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or MosquittoException or ObjectDisposedException)
+        catch (Exception ex) when (ex is InvalidOperationException or MqttConnectionException or ObjectDisposedException)
         {
             Interlocked.Increment(ref _alertsFailed);
             MqttServiceLog.AlertNotPublished(_logger, alert.AlertId, ex.Message);

@@ -17,7 +17,7 @@ namespace HeartStream.Pipeline.Mqtt.Service;
 /// </summary>
 public sealed class MqttGatewayRouter : IAsyncDisposable
 {
-    private readonly MosquittoClient _client;
+    private readonly MqttConnection _client;
     private readonly LivePipeline _pipeline;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, MqttGatewaySource> _sources = new(StringComparer.Ordinal);
@@ -27,7 +27,7 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
     private int _stopped;
 
     /// <summary>Attaches to the client's messages; call <see cref="SubscribeAsync"/> once connected.</summary>
-    public MqttGatewayRouter(MosquittoClient client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512)
+    public MqttGatewayRouter(MqttConnection client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(pipeline);

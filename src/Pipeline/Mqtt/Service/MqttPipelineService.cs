@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace HeartStream.Pipeline.Mqtt.Service;
 
 /// <summary>
-/// One service instance wired together: a <see cref="MosquittoClient"/> (client id = instance, will = offline), the
+/// One service instance wired together: a <see cref="MqttConnection"/> (client id = instance, will = offline), the
 /// <see cref="LivePipeline"/> with sinks [metrics, MQTT, alert stage, extra…], the <see cref="AlertStage"/> whose alerts
 /// go to MQTT (and the extra sinks), acknowledge commands routed to the alert engine, and optionally gateway ingest
 /// (<see cref="MqttGatewayRouter"/>). Used by <c>heartstream demo</c>, the integration tests and the alert bench.
@@ -16,7 +16,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private int _stopped;
 
-    private MqttPipelineService(MosquittoClient client, MqttEventSink sink, AlertStage alerts, LivePipeline pipeline, MqttGatewayRouter? router, ILoggerFactory loggers)
+    private MqttPipelineService(MqttConnection client, MqttEventSink sink, AlertStage alerts, LivePipeline pipeline, MqttGatewayRouter? router, ILoggerFactory loggers)
     {
         Client = client;
         Sink = sink;
@@ -27,7 +27,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
     }
 
     /// <summary>The service's one MQTT connection.</summary>
-    public MosquittoClient Client { get; }
+    public MqttConnection Client { get; }
 
     /// <summary>Publishes events and alerts.</summary>
     public MqttEventSink Sink { get; }
@@ -60,7 +60,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(analyzers);
         loggers ??= NullLoggerFactory.Instance;
         IEventSink[] extra = [.. extraSinks ?? []];
-        var client = new MosquittoClient(MqttEventSink.CreateClientOptions(mqtt, instance));
+        var client = new MqttConnection(MqttEventSink.CreateClientOptions(mqtt, instance));
         try
         {
             var sink = new MqttEventSink(client, instance, loggers.CreateLogger<MqttEventSink>());

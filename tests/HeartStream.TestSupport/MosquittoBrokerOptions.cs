@@ -1,4 +1,4 @@
-namespace HeartStream.Pipeline.Mqtt;
+namespace HeartStream.TestSupport;
 
 /// <summary>How <see cref="MosquittoBroker"/> configures its private mosquitto.</summary>
 public sealed class MosquittoBrokerOptions

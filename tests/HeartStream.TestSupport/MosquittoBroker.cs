@@ -3,12 +3,11 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using HeartStream.Pipeline.Mqtt.Native;
 
-namespace HeartStream.Pipeline.Mqtt;
+namespace HeartStream.TestSupport;
 
 /// <summary>
-/// A private mosquitto broker on 127.0.0.1 and a free port, for tests and <c>heartstream demo</c>: generated config
+/// A private mosquitto broker (the Debian package) on 127.0.0.1 and a free port, for the tests: generated config
 /// in a temp folder, log captured, <see cref="Kill"/> (crash), <see cref="StopAsync"/> (graceful, saves persistence)
 /// and <see cref="RestartAsync"/> on the same port. Disposing kills the process and deletes the folder; brokers
 /// still running at process exit are killed too, so none are left behind.
@@ -109,7 +108,11 @@ public sealed class MosquittoBroker : IAsyncDisposable
             return;
         }
 
-        _ = LibC.Kill(process.Id, LibC.SigTerm);
+        using (Process kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -1,22 +1,23 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using HeartStream.TestSupport;
 using HeartStream.Pipeline.Mqtt;
 using Xunit.Abstractions;
 
 namespace HeartStream.IntegrationTests.Mqtt;
 
-/// <summary>MosquittoClient against a real mosquitto broker on loopback (Debian package, started per test).</summary>
-public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifetime
+/// <summary>MqttConnection against a real mosquitto broker on loopback (Debian package, started per test).</summary>
+public sealed class MqttConnectionTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private MosquittoBroker _broker = null!;
-    private readonly List<MosquittoClient> _clients = [];
+    private readonly List<MqttConnection> _clients = [];
 
     public async Task InitializeAsync() => _broker = await MosquittoBroker.StartAsync(new MosquittoBrokerOptions { Persistence = true });
 
     public async Task DisposeAsync()
     {
-        foreach (MosquittoClient client in _clients)
+        foreach (MqttConnection client in _clients)
         {
             await client.DisposeAsync();
         }
@@ -30,10 +31,10 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task PublishAsync_Qos0AndQos1_SubscriberReceivesExactBytes()
     {
-        MosquittoClient subscriber = await ConnectAsync("sub");
+        MqttConnection subscriber = await ConnectAsync("sub");
         MessageCollector inbox = new(subscriber);
         Assert.Equal(1, await subscriber.SubscribeAsync("heartstream/v1/test/#", 1));
-        MosquittoClient publisher = await ConnectAsync("pub");
+        MqttConnection publisher = await ConnectAsync("pub");
         byte[] binary = [0, 1, 2, 0xFF, 0, 0x80, 10, 13];
 
         await publisher.PublishAsync("heartstream/v1/test/q0", Encoding.UTF8.GetBytes("zero"), 0, retain: false);
@@ -57,10 +58,10 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     public async Task TryPublish_5000Qos1Burst_AllAckedAndReceivedInOrder()
     {
         const int count = 5000;
-        MosquittoClient subscriber = await ConnectAsync("sub");
+        MqttConnection subscriber = await ConnectAsync("sub");
         MessageCollector inbox = new(subscriber);
         await subscriber.SubscribeAsync("burst", 1);
-        MosquittoClient publisher = await ConnectAsync("pub");
+        MqttConnection publisher = await ConnectAsync("pub");
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
         for (int i = 0; i < count; i++)
@@ -79,10 +80,10 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task TryPublish_Qos1_ReturnsMessageIdAndIsAcked()
     {
-        MosquittoClient subscriber = await ConnectAsync("sub");
+        MqttConnection subscriber = await ConnectAsync("sub");
         MessageCollector inbox = new(subscriber);
         await subscriber.SubscribeAsync("t/try", 1);
-        MosquittoClient publisher = await ConnectAsync("pub");
+        MqttConnection publisher = await ConnectAsync("pub");
 
         Assert.True(publisher.TryPublish("t/try", "a"u8, 1, false, out int first));
         Assert.True(publisher.TryPublish("t/try", "b"u8, 1, false, out int second));
@@ -96,10 +97,10 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task PublishAsync_Retained_LateSubscriberGetsItWithRetainFlag()
     {
-        MosquittoClient publisher = await ConnectAsync("pub");
+        MqttConnection publisher = await ConnectAsync("pub");
         await publisher.PublishAsync("heartstream/v1/status", "online"u8.ToArray(), 1, retain: true);
 
-        MosquittoClient late = await ConnectAsync("late");
+        MqttConnection late = await ConnectAsync("late");
         MessageCollector inbox = new(late);
         await late.SubscribeAsync("heartstream/v1/status", 1);
 
@@ -111,14 +112,14 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task Will_ConnectionCutWithoutDisconnect_BrokerPublishesWill()
     {
-        MosquittoClient watcher = await ConnectAsync("watcher");
+        MqttConnection watcher = await ConnectAsync("watcher");
         MessageCollector inbox = new(watcher);
         await watcher.SubscribeAsync("heartstream/v1/device/+/state", 1);
-        MosquittoClient device = await ConnectAsync(
+        MqttConnection device = await ConnectAsync(
             "device",
             o => o.Will = new MqttWill("heartstream/v1/device/d1/state", "offline"u8.ToArray(), 1, false));
 
-        device.SimulateConnectionLoss();
+        await device.SimulateConnectionLossAsync();
 
         MqttMessageEventArgs will = (await inbox.WaitUntilAsync(m => m.Count >= 1, "the will"))[0];
         Assert.Equal("heartstream/v1/device/d1/state", will.Topic);
@@ -128,10 +129,10 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task DisposeAsync_GracefulDisconnect_WillNotPublished()
     {
-        MosquittoClient watcher = await ConnectAsync("watcher");
+        MqttConnection watcher = await ConnectAsync("watcher");
         MessageCollector inbox = new(watcher);
         await watcher.SubscribeAsync("w/#", 1);
-        MosquittoClient device = await ConnectAsync("device", o => o.Will = new MqttWill("w/state", "offline"u8.ToArray()));
+        MqttConnection device = await ConnectAsync("device", o => o.Will = new MqttWill("w/state", "offline"u8.ToArray()));
 
         await device.DisposeAsync();
         // The device's DISCONNECT was written before its loop stopped; a marker from the watcher's own
@@ -146,11 +147,11 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     public async Task BrokerStoppedAndRestarted_Qos1PublishedDuringOutage_AllDeliveredOnce()
     {
         const int before = 20, during = 20, after = 20;
-        MosquittoClient subscriber = await ConnectAsync("sub", Persistent);
+        MqttConnection subscriber = await ConnectAsync("sub", Persistent);
         ConnectionWatcher subscriberLink = new(subscriber);
         MessageCollector inbox = new(subscriber);
         await subscriber.SubscribeAsync("seq/#", 1);
-        MosquittoClient publisher = await ConnectAsync("pub", Persistent);
+        MqttConnection publisher = await ConnectAsync("pub", Persistent);
         ConnectionWatcher publisherLink = new(publisher);
 
         for (int i = 0; i < before; i++)
@@ -199,11 +200,11 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task BrokerKilled_ClientsReconnectAndResubscribe_MessagesFlowAgain()
     {
-        MosquittoClient subscriber = await ConnectAsync("sub");
+        MqttConnection subscriber = await ConnectAsync("sub");
         ConnectionWatcher subscriberLink = new(subscriber);
         MessageCollector inbox = new(subscriber);
         await subscriber.SubscribeAsync("k/#", 1);
-        MosquittoClient publisher = await ConnectAsync("pub");
+        MqttConnection publisher = await ConnectAsync("pub");
         ConnectionWatcher publisherLink = new(publisher);
         subscriberLink.Reset();
         publisherLink.Reset();
@@ -233,7 +234,7 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task DisposeAsync_BrokerGoneWhileReconnecting_ReturnsAndDisconnects()
     {
-        MosquittoClient client = await ConnectAsync("orphan");
+        MqttConnection client = await ConnectAsync("orphan");
         ConnectionWatcher link = new(client);
         link.Reset();
         _broker.Kill();
@@ -253,7 +254,7 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     [InlineData("")]
     public async Task PublishAsync_InvalidTopic_ThrowsArgumentExceptionNamingTopic(string topic)
     {
-        MosquittoClient client = await ConnectAsync("bad");
+        MqttConnection client = await ConnectAsync("bad");
 
         ArgumentException e = await Assert.ThrowsAnyAsync<ArgumentException>(() => client.PublishAsync(topic, "x"u8.ToArray(), 1, false));
 
@@ -265,7 +266,7 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task PublishAsync_QosOutOfRange_ThrowsArgumentOutOfRange()
     {
-        MosquittoClient client = await ConnectAsync("bad");
+        MqttConnection client = await ConnectAsync("bad");
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.PublishAsync("t", "x"u8.ToArray(), 3, false));
     }
@@ -273,7 +274,7 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task SubscribeAsync_MalformedFilter_ThrowsArgumentException()
     {
-        MosquittoClient client = await ConnectAsync("bad");
+        MqttConnection client = await ConnectAsync("bad");
 
         ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => client.SubscribeAsync("a/#/b", 1));
 
@@ -281,12 +282,12 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     }
 
     [Fact]
-    public async Task ConnectAsync_NoBrokerOnPort_ThrowsMosquittoExceptionWithReason()
+    public async Task ConnectAsync_NoBrokerOnPort_ThrowsMqttConnectionExceptionWithReason()
     {
         await _broker.StopAsync();
-        await using MosquittoClient client = new(new MqttClientOptions { Port = _broker.Port, ClientId = "nobody" });
+        await using MqttConnection client = new(new MqttClientOptions { Port = _broker.Port, ClientId = "nobody" });
 
-        MosquittoException e = await Assert.ThrowsAsync<MosquittoException>(() => client.ConnectAsync());
+        MqttConnectionException e = await Assert.ThrowsAsync<MqttConnectionException>(() => client.ConnectAsync());
 
         Assert.Contains("refused", e.Message, StringComparison.OrdinalIgnoreCase);
         Assert.False(client.IsConnected);
@@ -295,17 +296,17 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public void Constructor_InvalidOptions_ThrowsNamingTheSetting()
     {
-        ArgumentException e = Assert.Throws<ArgumentException>(() => new MosquittoClient(new MqttClientOptions { Port = 0 }));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => new MqttConnection(new MqttClientOptions { Port = 0 }));
         Assert.Contains("Port", e.Message, StringComparison.Ordinal);
 
-        e = Assert.Throws<ArgumentException>(() => new MosquittoClient(new MqttClientOptions { CleanStart = false }));
+        e = Assert.Throws<ArgumentException>(() => new MqttConnection(new MqttClientOptions { CleanStart = false }));
         Assert.Contains("ClientId", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Broker_GarbageFromAnotherConnection_ClientUnaffected()
     {
-        MosquittoClient subscriber = await ConnectAsync("sub");
+        MqttConnection subscriber = await ConnectAsync("sub");
         MessageCollector inbox = new(subscriber);
         await subscriber.SubscribeAsync("g", 1);
 
@@ -318,7 +319,7 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
             Assert.True(await ConnectionClosedByPeerAsync(raw.GetStream()));
         }
 
-        MosquittoClient publisher = await ConnectAsync("pub");
+        MqttConnection publisher = await ConnectAsync("pub");
         await publisher.PublishAsync("g", "ok"u8.ToArray(), 1, false);
         await inbox.WaitUntilAsync(m => m.Count >= 1, "message after garbage");
         Assert.Equal(0, subscriber.CallbackFaults);
@@ -327,11 +328,11 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
     [Fact]
     public async Task MessageReceived_HandlerThrows_FaultCountedAndClientKeepsWorking()
     {
-        MosquittoClient subscriber = await ConnectAsync("sub");
+        MqttConnection subscriber = await ConnectAsync("sub");
         MessageCollector inbox = new(subscriber);
         subscriber.MessageReceived += (_, _) => throw new InvalidOperationException("handler bug");
         await subscriber.SubscribeAsync("h", 1);
-        MosquittoClient publisher = await ConnectAsync("pub");
+        MqttConnection publisher = await ConnectAsync("pub");
 
         await publisher.PublishAsync("h", "1"u8.ToArray(), 1, false);
         await publisher.PublishAsync("h", "2"u8.ToArray(), 1, false);
@@ -365,7 +366,7 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
 
     private static byte[] Number(int i) => Encoding.ASCII.GetBytes(i.ToString(CultureInfo.InvariantCulture));
 
-    private async Task<MosquittoClient> ConnectAsync(string name, Action<MqttClientOptions>? configure = null)
+    private async Task<MqttConnection> ConnectAsync(string name, Action<MqttClientOptions>? configure = null)
     {
         MqttClientOptions options = new()
         {
@@ -376,7 +377,7 @@ public sealed class MosquittoClientTests(ITestOutputHelper output) : IAsyncLifet
             ReconnectDelayMax = TimeSpan.FromSeconds(1),
         };
         configure?.Invoke(options);
-        MosquittoClient client = new(options);
+        MqttConnection client = new(options);
         _clients.Add(client);
         await client.ConnectAsync();
         return client;
