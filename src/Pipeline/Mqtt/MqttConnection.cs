@@ -617,7 +617,14 @@ public sealed class MqttConnection : IAsyncDisposable
             builder = builder.WithTlsOptions(tls.Build());
         }
 
-        return builder.Build();
+        MQTTnet.MqttClientOptions built = builder.Build();
+        if (built.ChannelOptions is MqttClientTcpOptions tcp)
+        {
+            // 64 KB socket reads instead of 8 KB: a service receives thousands of audio frames a second.
+            tcp.BufferSize = 64 * 1024;
+        }
+
+        return built;
     }
 
     /// <summary>The broker's certificate must chain to the configured CA and match the host name.</summary>
