@@ -89,8 +89,7 @@ internal static class DemoCommand
             string.IsNullOrEmpty(classification.ModelsRoot) ? DefaultPaths.Models : classification.ModelsRoot, classification, message => Console.Error.WriteLine("warning: " + message));
         await using MqttPipelineService service = await MqttPipelineService.StartAsync(
             mqtt, instance, CreateAlertOptions(), new LivePipelineOptions(), analyzers, [display], ingest: true, classifiers: classifiers, cancellationToken: cancellationToken);
-        using var exporter = new PrometheusTextExporter();
-        await using MetricsServer metrics = await MetricsServer.StartAsync(http, exporter, () => service.Client.IsConnected ? ReadinessStatus.Ready : ReadinessStatus.NotReady("waiting for: broker"), cancellationToken: cancellationToken);
+        await using MetricsServer metrics = await MetricsServer.StartAsync(http, () => service.Client.IsConnected ? ReadinessStatus.Ready : ReadinessStatus.NotReady("waiting for: broker"), cancellationToken: cancellationToken);
 
         var simOptions = new MqttClientOptions { Host = mqtt.Host, Port = mqtt.Port, Username = mqtt.Username, Password = mqtt.Password, TlsCaFile = mqtt.TlsCaFile, TlsCertFile = mqtt.TlsCertFile, TlsKeyFile = mqtt.TlsKeyFile };
         await using var simClient = new MqttConnection(simOptions);

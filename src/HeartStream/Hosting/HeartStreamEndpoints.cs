@@ -4,31 +4,26 @@ using HeartStream.Pipeline.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Prometheus;
 
 namespace HeartStream.Hosting;
 
 /// <summary>
-/// The service's HTTP surface: <c>/metrics</c> (Prometheus text 0.0.4), <c>/healthz</c> (liveness: 200 while the
+/// The service's HTTP surface: <c>/metrics</c> (prometheus-net's endpoint over <see cref="HeartStreamMetrics.Registry"/>:
+/// text 0.0.4, or OpenMetrics when the scraper asks for it), <c>/healthz</c> (liveness: 200 while the
 /// process runs) and <c>/readyz</c> (200 when the readiness callback says ready, else 503 with a JSON reason).
 /// Usable on any <see cref="WebApplication"/>; <see cref="MetricsServer"/> is the ready-made host.
 /// </summary>
 public static class HeartStreamEndpoints
 {
-    /// <summary>Maps the three endpoints.</summary>
+    /// <summary>Maps the three endpoints; <paramref name="registry"/> defaults to <see cref="HeartStreamMetrics.Registry"/>.</summary>
     public static IEndpointRouteBuilder MapHeartStreamEndpoints(
-        this IEndpointRouteBuilder endpoints, PrometheusTextExporter exporter, Func<ReadinessStatus> readiness)
+        this IEndpointRouteBuilder endpoints, Func<ReadinessStatus> readiness, CollectorRegistry? registry = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        ArgumentNullException.ThrowIfNull(exporter);
         ArgumentNullException.ThrowIfNull(readiness);
 
-        endpoints.MapGet("/metrics", context =>
-        {
-            string text = exporter.Collect();
-            context.Response.ContentType = PrometheusTextExporter.ContentType;
-            context.Response.Headers.CacheControl = "no-store";
-            return context.Response.WriteAsync(text, context.RequestAborted);
-        });
+        endpoints.MapMetrics("/metrics", registry ?? HeartStreamMetrics.Registry);
 
         endpoints.MapGet("/healthz", context =>
         {

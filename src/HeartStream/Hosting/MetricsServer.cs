@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Prometheus;
 
 namespace HeartStream.Hosting;
 
@@ -27,17 +28,16 @@ public sealed class MetricsServer : IAsyncDisposable
     /// <summary>The bound address, e.g. <c>http://127.0.0.1:9464/</c>.</summary>
     public Uri BaseAddress { get; }
 
-    /// <summary>Validates the options, binds and starts serving.</summary>
+    /// <summary>Validates the options, binds and starts serving (metrics of <paramref name="registry"/>, by default HeartStream's).</summary>
     /// <exception cref="OptionsValidationException">The options are invalid (the message lists each problem).</exception>
     public static async Task<MetricsServer> StartAsync(
         HttpOptions options,
-        PrometheusTextExporter exporter,
         Func<ReadinessStatus> readiness,
+        CollectorRegistry? registry = null,
         Action<ILoggingBuilder>? configureLogging = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(exporter);
         ArgumentNullException.ThrowIfNull(readiness);
         IReadOnlyList<string> errors = options.Validate();
         if (errors.Count > 0)
@@ -57,7 +57,7 @@ public sealed class MetricsServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.ToEndPoint()));
 
         WebApplication app = builder.Build();
-        app.MapHeartStreamEndpoints(exporter, readiness);
+        app.MapHeartStreamEndpoints(readiness, registry);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -40,7 +40,6 @@ internal sealed class LivePipelineService(
     private readonly ILogger _logger = loggerFactory.CreateLogger<LivePipelineService>();
     private readonly ReadinessGate _gate = mqttSettings.Enabled ? new(ReadinessCondition, BrokerCondition) : new(ReadinessCondition);
     private MqttPipelineService? _mqtt;
-    private PrometheusTextExporter? _exporter;
     private MetricsServer? _server;
     private LivePipeline? _pipeline;
 
@@ -49,14 +48,13 @@ internal sealed class LivePipelineService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _exporter = new PrometheusTextExporter(new PrometheusExporterOptions(), loggerFactory.CreateLogger<PrometheusTextExporter>());
         IReadOnlyList<string> mqttErrors = mqttSettings.Validate();
         if (mqttErrors.Count > 0)
         {
             throw new OptionsValidationException(MqttClientOptions.SectionName, typeof(MqttClientOptions), mqttErrors);
         }
 
-        _server = await MetricsServer.StartAsync(httpOptions.Value, _exporter, CheckReadiness, cancellationToken: cancellationToken).ConfigureAwait(false);
+        _server = await MetricsServer.StartAsync(httpOptions.Value, CheckReadiness, cancellationToken: cancellationToken).ConfigureAwait(false);
         ServiceLog.Listening(_logger, _server.BaseAddress);
 
         SourcesOptions sources = sourcesOptions.Value;
@@ -142,7 +140,6 @@ internal sealed class LivePipelineService(
             await _server.DisposeAsync().ConfigureAwait(false);
         }
 
-        _exporter?.Dispose();
     }
 
     private ReadinessStatus CheckReadiness()

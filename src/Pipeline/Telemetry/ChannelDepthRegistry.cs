@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
+using Prometheus;
 
 namespace HeartStream.Pipeline.Telemetry;
 
@@ -19,15 +19,28 @@ internal sealed class ChannelDepthRegistry
         return _depths.TryAdd(stage, depth) ? new Registration(this, stage, depth) : null;
     }
 
-    public IEnumerable<Measurement<long>> Observe()
+    /// <summary>Sets one series per registered stage; a depth callback that throws leaves its stage out of this scrape.</summary>
+    public void CopyTo(Gauge gauge)
     {
-        var result = new List<Measurement<long>>(_depths.Count);
+        var series = new List<(string[] Labels, double Value)>(_depths.Count);
         foreach (KeyValuePair<string, Func<long>> entry in _depths)
         {
-            result.Add(new Measurement<long>(entry.Value(), new KeyValuePair<string, object?>("stage", entry.Key)));
+            long depth;
+            try
+            {
+                depth = entry.Value();
+            }
+#pragma warning disable CA1031 // A broken callback must not fail the whole scrape; its series is simply missing.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                continue;
+            }
+
+            series.Add(([entry.Key], depth));
         }
 
-        return result;
+        HeartStreamMetrics.Replace(gauge, series);
     }
 
     private sealed class Registration(ChannelDepthRegistry owner, string stage, Func<long> depth) : IDisposable

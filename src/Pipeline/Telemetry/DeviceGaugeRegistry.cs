@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
+using Prometheus;
 
 namespace HeartStream.Pipeline.Telemetry;
 
@@ -98,21 +98,22 @@ public sealed class DeviceGaugeRegistry
         }
     }
 
-    /// <summary>Called at scrape time by the heart-rate gauge.</summary>
-    internal IEnumerable<Measurement<double>> ObserveHeartRate() => Observe(static g => g.HeartRateBpm);
-
-    /// <summary>Called at scrape time by the signal-quality gauge.</summary>
-    internal IEnumerable<Measurement<double>> ObserveSignalQuality() => Observe(static g => g.SignalQuality);
-
-    private List<Measurement<double>> Observe(Func<DeviceGauge, double> value)
+    /// <summary>At scrape time: one series per device with a known value; unknown (NaN) and removed devices have none.</summary>
+    internal void CopyTo(Gauge heartRate, Gauge signalQuality)
     {
-        var result = new List<Measurement<double>>(_devices.Count);
+        HeartStreamMetrics.Replace(heartRate, Known(static g => g.HeartRateBpm));
+        HeartStreamMetrics.Replace(signalQuality, Known(static g => g.SignalQuality));
+    }
+
+    private List<(string[] Labels, double Value)> Known(Func<DeviceGauge, double> value)
+    {
+        var result = new List<(string[] Labels, double Value)>(_devices.Count);
         foreach (DeviceGauge gauge in _devices.Values)
         {
             double v = value(gauge);
             if (!double.IsNaN(v))
             {
-                result.Add(new Measurement<double>(v, new KeyValuePair<string, object?>("device", gauge.DeviceId)));
+                result.Add(([gauge.DeviceId], v));
             }
         }
 

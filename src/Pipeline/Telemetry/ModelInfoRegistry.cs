@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
+using Prometheus;
 
 namespace HeartStream.Pipeline.Telemetry;
 
@@ -29,18 +29,7 @@ internal sealed class ModelInfoRegistry
         _models.TryRemove(model, out _);
     }
 
-    public IEnumerable<Measurement<int>> Observe()
-    {
-        var result = new List<Measurement<int>>(_models.Count);
-        foreach (KeyValuePair<string, (string Version, string Provider)> entry in _models)
-        {
-            result.Add(new Measurement<int>(
-                1,
-                new KeyValuePair<string, object?>("model", entry.Key),
-                new KeyValuePair<string, object?>("version", entry.Value.Version),
-                new KeyValuePair<string, object?>("provider", entry.Value.Provider)));
-        }
-
-        return result;
-    }
+    /// <summary>Sets one series (value 1) per loaded model; unloaded models' series are removed.</summary>
+    public void CopyTo(Gauge gauge) =>
+        HeartStreamMetrics.Replace(gauge, [.. _models.Select(static e => (new[] { e.Key, e.Value.Version, e.Value.Provider }, 1.0))]);
 }

@@ -1,42 +1,54 @@
 using System.Diagnostics;
+using System.Globalization;
+using Prometheus;
 
 namespace HeartStream.Pipeline.Telemetry;
 
-/// <summary>The standard process_* metrics (same names as other Prometheus clients) plus a few dotnet_* ones.</summary>
-internal static class ProcessMetrics
+/// <summary>
+/// The process_* and dotnet_* metrics the pipeline dashboard reads, under the names the other Prometheus clients use
+/// (prometheus-net's own DotNetStats names some of them differently, e.g. process_working_set_bytes). Updated before
+/// each collection.
+/// </summary>
+internal sealed class ProcessMetrics
 {
-    private static readonly Lazy<double> s_startTimeSeconds = new(() =>
+    private readonly Counter _cpu;
+    private readonly Gauge _resident;
+    private readonly Gauge _heap;
+    private readonly Counter _allocated;
+    private readonly Counter.Child[] _collections;
+    private readonly Gauge _threads;
+
+    public ProcessMetrics(IMetricFactory factory)
     {
+        Gauge startTime = factory.CreateGauge(
+            "process_start_time_seconds", "Start time of the process since the Unix epoch in seconds.");
+        _cpu = factory.CreateCounter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.");
+        _resident = factory.CreateGauge("process_resident_memory_bytes", "Resident memory size in bytes.");
+        _heap = factory.CreateGauge(
+            "dotnet_gc_heap_size_bytes", "Bytes currently allocated on the managed heap, as the GC last measured it.");
+        _allocated = factory.CreateCounter(
+            "dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since the process started.");
+        Counter collections = factory.CreateCounter(
+            "dotnet_gc_collections_total", "Garbage collections since the process started, by generation.", ["generation"]);
+        _collections = [.. Enumerable.Range(0, GC.MaxGeneration + 1)
+            .Select(g => collections.WithLabels(g.ToString(CultureInfo.InvariantCulture)))];
+        _threads = factory.CreateGauge("dotnet_threadpool_threads", "Thread pool threads that currently exist.");
+
         using Process process = Process.GetCurrentProcess();
-        return (process.StartTime.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds;
-    });
+        startTime.Set((process.StartTime.ToUniversalTime() - DateTime.UnixEpoch).TotalSeconds);
+    }
 
-    public static void Write(TextWriter writer)
+    public void Update()
     {
-        Gauge(writer, "process_start_time_seconds", "Start time of the process since the Unix epoch in seconds.", s_startTimeSeconds.Value);
-        Counter(writer, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", Environment.CpuUsage.TotalTime.TotalSeconds);
-        Gauge(writer, "process_resident_memory_bytes", "Resident memory size in bytes.", Environment.WorkingSet);
-        Gauge(writer, "dotnet_gc_heap_size_bytes", "Bytes currently allocated on the managed heap, as the GC last measured it.", GC.GetTotalMemory(forceFullCollection: false));
-        Counter(writer, "dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap since the process started.", GC.GetTotalAllocatedBytes(precise: false));
-
-        PrometheusText.WriteHeader(writer, "dotnet_gc_collections_total", "Garbage collections since the process started, by generation.", "counter");
-        for (int generation = 0; generation <= GC.MaxGeneration; generation++)
+        _cpu.IncTo(Environment.CpuUsage.TotalTime.TotalSeconds);
+        _resident.Set(Environment.WorkingSet);
+        _heap.Set(GC.GetTotalMemory(forceFullCollection: false));
+        _allocated.IncTo(GC.GetTotalAllocatedBytes(precise: false));
+        for (int generation = 0; generation < _collections.Length; generation++)
         {
-            PrometheusText.WriteSample(writer, "dotnet_gc_collections_total", string.Empty, $"generation=\"{generation}\"", GC.CollectionCount(generation));
+            _collections[generation].IncTo(GC.CollectionCount(generation));
         }
 
-        Gauge(writer, "dotnet_threadpool_threads", "Thread pool threads that currently exist.", ThreadPool.ThreadCount);
-    }
-
-    private static void Gauge(TextWriter writer, string name, string help, double value)
-    {
-        PrometheusText.WriteHeader(writer, name, help, "gauge");
-        PrometheusText.WriteSample(writer, name, string.Empty, null, value);
-    }
-
-    private static void Counter(TextWriter writer, string name, string help, double value)
-    {
-        PrometheusText.WriteHeader(writer, name, help, "counter");
-        PrometheusText.WriteSample(writer, name, string.Empty, null, value);
+        _threads.Set(ThreadPool.ThreadCount);
     }
 }

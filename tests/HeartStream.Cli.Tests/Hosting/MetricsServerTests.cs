@@ -1,9 +1,9 @@
-using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.Json;
 using HeartStream.Hosting;
 using HeartStream.Pipeline.Telemetry;
 using Microsoft.Extensions.Options;
+using Prometheus;
 
 namespace HeartStream.Cli.Tests.Hosting;
 
@@ -12,12 +12,9 @@ public sealed class MetricsServerTests
     [Fact]
     public async Task StartAsync_PortZero_ServesMetricsWithPrometheusContentType()
     {
-        using var meter = new Meter("HeartStream.Tests.Server." + Guid.NewGuid().ToString("N"));
-        var exporterOptions = new PrometheusExporterOptions();
-        exporterOptions.MeterNames.Add(meter.Name);
-        using var exporter = new PrometheusTextExporter(exporterOptions);
-        meter.CreateCounter<long>("test_server_hits", null, "Hits.").Add(3);
-        await using MetricsServer server = await MetricsServer.StartAsync(new HttpOptions { Port = 0 }, exporter, () => ReadinessStatus.Ready);
+        CollectorRegistry registry = Metrics.NewCustomRegistry();
+        Metrics.WithCustomRegistry(registry).CreateCounter("test_server_hits_total", "Hits.").Inc(3);
+        await using MetricsServer server = await MetricsServer.StartAsync(new HttpOptions { Port = 0 }, () => ReadinessStatus.Ready, registry);
         using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
 
         using HttpResponseMessage response = await client.GetAsync(new Uri("metrics", UriKind.Relative));
@@ -30,15 +27,28 @@ public sealed class MetricsServerTests
         Assert.Equal("utf-8", response.Content.Headers.ContentType?.CharSet);
         Assert.Contains(response.Content.Headers.ContentType!.Parameters, p => p.Name == "version" && p.Value == "0.0.4");
         Assert.Contains("test_server_hits_total 3\n", body, StringComparison.Ordinal);
-        Assert.Contains("process_cpu_seconds_total ", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("heartstream_", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task StartAsync_DefaultRegistry_ServesHeartStreamAndProcessMetrics()
+    {
+        HeartStreamMetrics.SetBrokerConnected(true);
+        await using MetricsServer server = await MetricsServer.StartAsync(new HttpOptions { Port = 0 }, () => ReadinessStatus.Ready);
+        using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+
+        string body = await client.GetStringAsync(new Uri("metrics", UriKind.Relative));
+
+        Assert.Contains("\nheartstream_mqtt_broker_connected 1\n", body, StringComparison.Ordinal);
+        Assert.Contains("\nprocess_cpu_seconds_total ", body, StringComparison.Ordinal);
+        Assert.Contains("\ndotnet_gc_collections_total{generation=\"0\"} ", body, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Readyz_GateNotMetThenMet_Returns503WithReasonThen200()
     {
-        using var exporter = new PrometheusTextExporter();
         var gate = new ReadinessGate("models", "broker");
-        await using MetricsServer server = await MetricsServer.StartAsync(new HttpOptions { Port = 0 }, exporter, gate.Check);
+        await using MetricsServer server = await MetricsServer.StartAsync(new HttpOptions { Port = 0 }, gate.Check);
         using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
 
         gate.Set("models", true);
@@ -58,9 +68,8 @@ public sealed class MetricsServerTests
     [Fact]
     public async Task Readyz_CheckThrows_Returns503NamingTheFailure()
     {
-        using var exporter = new PrometheusTextExporter();
         await using MetricsServer server = await MetricsServer.StartAsync(
-            new HttpOptions { Port = 0 }, exporter, () => throw new InvalidOperationException("model store offline"));
+            new HttpOptions { Port = 0 }, () => throw new InvalidOperationException("model store offline"));
         using var client = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
 
         (HttpStatusCode code, JsonElement json) = await GetJsonAsync(client, "readyz");
@@ -72,10 +81,9 @@ public sealed class MetricsServerTests
     [Fact]
     public async Task StartAsync_InvalidOptions_ThrowsListingEachProblem()
     {
-        using var exporter = new PrometheusTextExporter();
 
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() =>
-            MetricsServer.StartAsync(new HttpOptions { BindAddress = "not-an-ip", Port = 70000 }, exporter, () => ReadinessStatus.Ready));
+            MetricsServer.StartAsync(new HttpOptions { BindAddress = "not-an-ip", Port = 70000 }, () => ReadinessStatus.Ready));
 
         Assert.Equal(2, ex.Failures.Count());
         Assert.Contains(ex.Failures, f => f.Contains("Http:BindAddress", StringComparison.Ordinal));

@@ -22,8 +22,7 @@ public sealed class PrometheusScrapeTests
     public async Task Prometheus_ScrapesServer_RateOfAudioProcessedIsPositive()
     {
         Assert.True(File.Exists(PrometheusPath), $"{PrometheusPath} is missing: run scripts/setup.sh (it installs Debian's prometheus package, which CI has).");
-        using var exporter = new PrometheusTextExporter();
-        await using MetricsServer server = await MetricsServer.StartAsync(new HttpOptions { Port = 0 }, exporter, () => ReadinessStatus.Ready);
+        await using MetricsServer server = await MetricsServer.StartAsync(new HttpOptions { Port = 0 }, () => ReadinessStatus.Ready);
         using var stopRecording = new CancellationTokenSource();
         Task recorder = Task.Run(async () =>
         {

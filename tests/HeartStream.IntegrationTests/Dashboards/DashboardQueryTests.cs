@@ -20,8 +20,7 @@ public sealed class DashboardQueryTests(ITestOutputHelper output)
     [Fact]
     public async Task PanelQueries_PrometheusScrapingSyntheticTraffic_AllSucceedWithData()
     {
-        using var exporter = new PrometheusTextExporter();
-        await using MetricsServer server = await MetricsServer.StartAsync(new HttpOptions { Port = 0 }, exporter, () => ReadinessStatus.Ready);
+        await using MetricsServer server = await MetricsServer.StartAsync(new HttpOptions { Port = 0 }, () => ReadinessStatus.Ready);
         await using var traffic = new SyntheticTraffic();
         string config = string.Create(CultureInfo.InvariantCulture, $"""
             global:

@@ -28,7 +28,7 @@ public sealed class ClassifierFailureTests
         using var broken = new LiveClassifierModel(session, "classifier-broken", "0.0.1", ["a", "b", "c", "d"], windowFrames: 128);
         LiveClassifierModel murmur = LiveClassifierTestData.Model("classifier-murmur");
         var logger = new ListLogger();
-        using var exporter = new PrometheusTextExporter();
+        double failuresBefore = MetricsScrape.Value(HeartStreamMetrics.Registry, "heartstream_classifier_failures_total", "model=\"classifier-broken\"");
         var sink = new CollectingSink();
         var parameters = SegmenterParameters.Load(Path.Combine(RepoPaths.Models, "baseline", "segmenter.json"));
 
@@ -43,7 +43,7 @@ public sealed class ClassifierFailureTests
         string line = Assert.Single(logger.Lines, l => l.Level == LogLevel.Error).Message;
         Assert.Contains("bed-3", line, StringComparison.Ordinal);
         Assert.Contains("classifier-broken 0.0.1 failed", line, StringComparison.Ordinal);
-        Assert.Contains("heartstream_classifier_failures_total{model=\"classifier-broken\"} 1\n", exporter.Collect(), StringComparison.Ordinal);
+        Assert.Equal(failuresBefore + 1, MetricsScrape.Value(HeartStreamMetrics.Registry, "heartstream_classifier_failures_total", "model=\"classifier-broken\""));
         Assert.DoesNotContain(sink.Events, e => e is ClassificationEvent c && c.ModelVersion == broken.Identity);
         Assert.Equal(4, sink.Events.OfType<ClassificationEvent>().Count(c => c.ModelVersion == murmur.Identity));
         Assert.True(sink.Events.OfType<BeatEvent>().Count() > 20);
