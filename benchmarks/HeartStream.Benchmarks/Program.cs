@@ -1,4 +1,12 @@
 using BenchmarkDotNet.Running;
+using HeartStream.Benchmarks;
 
 // dotnet run -c Release --project benchmarks/HeartStream.Benchmarks -- --filter '*'
-BenchmarkSwitcher.FromAssembly(typeof(HeartStream.Benchmarks.FeatureKernelBenchmarks).Assembly).Run(args);
+// dotnet run -c Release --project benchmarks/HeartStream.Benchmarks -- resampler-quality
+if (args is ["resampler-quality"])
+{
+    ResamplerComparison.PrintQuality(Console.Out);
+    return;
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(FeatureKernelBenchmarks).Assembly).Run(args);

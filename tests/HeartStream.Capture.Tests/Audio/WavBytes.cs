@@ -5,8 +5,7 @@ using HeartStream.Capture.Audio;
 namespace HeartStream.Capture.Tests.Audio;
 
 /// <summary>
-/// Builds WAV files byte by byte, so the reader is tested against layouts written independently of
-/// <see cref="WavWriter"/> (including broken ones).
+/// Builds WAV files byte by byte, so the reader is tested against exact layouts (including broken ones).
 /// </summary>
 internal static class WavBytes
 {

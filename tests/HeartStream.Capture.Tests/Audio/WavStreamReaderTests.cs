@@ -1,4 +1,5 @@
 using HeartStream.Capture.Audio;
+using HeartStream.TestSupport;
 using static HeartStream.Capture.Tests.Audio.WavBytes;
 
 namespace HeartStream.Capture.Tests.Audio;
@@ -91,7 +92,7 @@ public class WavStreamReaderTests
         string path = Path.Combine(Path.GetTempPath(), $"heartstream-s-{Guid.NewGuid():N}.wav");
         try
         {
-            WavWriter.Write(path, [0.5f, -0.25f, 0.125f], 2000, WavEncoding.Float32);
+            TestWav.WriteFloat32(path, [0.5f, -0.25f, 0.125f], 2000);
             float[] block = new float[8];
             using (WavStreamReader reader = WavStreamReader.Open(path))
             {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HeartStream.Capture.Audio;
+using HeartStream.TestSupport;
 using Xunit.Abstractions;
 
 namespace HeartStream.Cli.Tests.Commands;
@@ -50,7 +51,7 @@ public sealed class AnalyzeCommandTests(ITestOutputHelper output) : IDisposable
     {
         Dictionary<string, string> bad = WriteBadFiles();
         string silent = Path.Combine(_dir, "silent.wav");
-        WavWriter.Write(silent, new float[4000 * 5], 4000, WavEncoding.Pcm16);
+        TestWav.WritePcm16(silent, new float[4000 * 5], 4000);
 
         // Bad files first and in between, so an early failure cannot stop the later good files.
         string[] args = ["analyze", "--summary", .. bad.Keys.Take(2), s_samples[0], s_samples[1], .. bad.Keys.Skip(2), s_samples[2], s_samples[3], silent];

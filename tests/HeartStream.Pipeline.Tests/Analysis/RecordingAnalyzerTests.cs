@@ -171,7 +171,7 @@ public sealed class RecordingAnalyzerTests(ITestOutputHelper output)
             string path = Path.Combine(Path.GetTempPath(), $"heartstream-rate-{rate}-{Guid.NewGuid():N}.wav");
             try
             {
-                WavWriter.Write(path, StreamingResampler.Resample(original, AnalysisRate.SampleRate, rate), rate, WavEncoding.Pcm16);
+                TestWav.WritePcm16(path, StreamingResampler.Resample(original, AnalysisRate.SampleRate, rate), rate);
                 WavAudio converted = WavReader.Read(path);
                 Assert.Equal(rate, converted.SampleRate);
                 RecordingAnalysis a = analyzer.Analyze(converted);
