@@ -21,7 +21,7 @@ public sealed class LivePipelineOptions
 
     /// <summary>
     /// Request ONNX Runtime's CUDA execution provider for the neural models (HEARTSTREAM_Pipeline__UseCuda=true). It
-    /// needs the CUDA build (<c>dotnet build -p:HeartStreamCuda=true</c>, docs/operations.md) and a CUDA 12 / cuDNN 9
+    /// needs the CUDA build (<c>dotnet build -p:HeartStreamCuda=true</c>, docs/operations.md) and a CUDA 13 / cuDNN 9
     /// machine; otherwise the models run on CPU and one line at start-up says why.
     /// </summary>
     public bool UseCuda { get; set; }

@@ -36,16 +36,24 @@ internal sealed partial class RunProcess : IDisposable
         }
     }
 
-    public static RunProcess Start(IEnumerable<string> runArguments, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts <c>run</c> with the given arguments; <paramref name="dll"/> and <paramref name="workingDirectory"/> default
+    /// to the built heartstream.dll beside the tests and the repository root.
+    /// </summary>
+    public static RunProcess Start(
+        IEnumerable<string> runArguments,
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? dll = null,
+        string? workingDirectory = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = RepoPaths.Root,
+            WorkingDirectory = workingDirectory ?? RepoPaths.Root,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "heartstream.dll"));
+        start.ArgumentList.Add(dll ?? Path.Combine(AppContext.BaseDirectory, "heartstream.dll"));
         start.ArgumentList.Add("run");
         foreach (string arg in runArguments)
         {

@@ -55,11 +55,12 @@ public sealed class MosquittoTlsAndAuthTests : IDisposable
 
         await using MqttConnection good = new(new MqttClientOptions { Port = broker.Port, Username = "device", Password = "s3cret" });
         await good.ConnectAsync();
-        await using MqttConnection bad = new(new MqttClientOptions { Port = broker.Port, Username = "device", Password = "wrong" });
+        await using MqttConnection bad = new(new MqttClientOptions { Port = broker.Port, Username = "device", Password = "wr0ng-Pa55" });
         MqttConnectionException refused = await Assert.ThrowsAsync<MqttConnectionException>(() => bad.ConnectAsync());
 
         Assert.True(good.IsConnected);
         Assert.Contains("refused", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("wr0ng-Pa55", refused.ToString(), StringComparison.Ordinal);
         Assert.True(refused.ErrorCode >= 0x80, $"expected an MQTT 5 reason code, got {refused.ErrorCode}");
     }
 
