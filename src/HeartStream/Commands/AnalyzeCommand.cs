@@ -12,7 +12,7 @@ using ClassProbabilities = System.Collections.Generic.IReadOnlyList<(string Mode
 namespace HeartStream.Commands;
 
 /// <summary>
-/// <c>heartstream analyze FILE... [--json] [--summary] [--model default|baseline|NAME[@VERSION]] [--params P] [--context live|full]</c>: every S1/S2 with start, end and centre, the heart
+/// <c>heartstream analyze FILE... [--json] [--summary] [--model default|baseline|NAME[@VERSION]] [--params P] [--context live|full] [--plot OUT.png|OUT.svg]</c>: every S1/S2 with start, end and centre, the heart
 /// rate, the class probabilities of every shipped classifier, and a one-line summary per file. A file that cannot be analysed gets an error line naming it and the problem;
 /// the other files are still analysed, and the exit code is 1.
 /// </summary>
@@ -27,13 +27,22 @@ internal static class AnalyzeCommand
         var model = new Option<string>("--model") { Description = "default (the shipped neural segmenter if present, else the baseline), baseline, or NAME[@VERSION] from the model registry.", DefaultValueFactory = _ => SegmenterChoice.Default };
         Option<string> context = SegmenterChoice.ContextOption();
         context.AcceptOnlyFromAmong("live", "full");
-        var command = new Command("analyze", "Find every S1 and S2 and the heart rate in WAV recordings.") { files, json, summary, parameters, model, context };
-        command.SetAction(parse => Run(parse.GetValue(files)!, parse.GetValue(json), parse.GetValue(summary), parse.GetValue(parameters), parse.GetValue(model)!, SegmenterChoice.ParseContext(parse.GetValue(context)!)));
+        var plot = new Option<FileInfo?>("--plot") { Description = "Also draw the recording with its S1/S2, heart rate and classifier decisions to OUT.png or OUT.svg (one FILE only)." };
+        var command = new Command("analyze", "Find every S1 and S2 and the heart rate in WAV recordings.") { files, json, summary, parameters, model, context, plot };
+        command.SetAction(parse => Run(parse.GetValue(files)!, parse.GetValue(json), parse.GetValue(summary), parse.GetValue(parameters), parse.GetValue(model)!, SegmenterChoice.ParseContext(parse.GetValue(context)!), parse.GetValue(plot)));
         return command;
     }
 
-    private static int Run(FileInfo[] files, bool json, bool summaryOnly, FileInfo? parametersFile, string model, NeuralContext context)
+    private static int Run(FileInfo[] files, bool json, bool summaryOnly, FileInfo? parametersFile, string model, NeuralContext context, FileInfo? plot)
     {
+        if (plot is not null && (files.Length != 1 || plot.Extension.ToLowerInvariant() is not ".png" and not ".svg"))
+        {
+            Console.Error.WriteLine(files.Length != 1
+                ? $"error: --plot draws one recording; {files.Length} files were given."
+                : $"error: --plot writes .png or .svg, not '{plot.Extension}'.");
+            return 2;
+        }
+
         SegmenterChoice choice;
         try
         {
@@ -67,6 +76,11 @@ internal static class AnalyzeCommand
                 if (analysis.Status == AnalysisStatus.Ok && classifiers.Count > 0)
                 {
                     classes = classifiers.Classify(RecordingAnalyzer.PrepareFeatures(audio.Samples, audio.SampleRate, analyzer.Settings));
+                }
+
+                if (plot is not null)
+                {
+                    AnalyzePlot.Save(plot.FullName, file.ToString(), audio, analysis, classes);
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -207,4 +207,65 @@ public sealed class AnalyzeCommandTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("version 99", r.Stderr, StringComparison.Ordinal);
         Assert.Empty(r.Stdout);
     }
+
+    [Fact]
+    public void Plot_Png_RightSizeNotBlankWithS1AndS2Marks()
+    {
+        string png = Path.Combine(_dir, "13918.png");
+
+        CliResult r = Cli.Run("analyze", s_samples[0], "--plot", png, "--summary");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.True(File.Exists(png), "no image written");
+        using SkiaSharp.SKBitmap image = SkiaSharp.SKBitmap.Decode(png);
+        Assert.NotNull(image);
+        Assert.Equal((1600, 600), (image.Width, image.Height));
+        int dark = 0, red = 0, blue = 0;
+        for (int y = 0; y < image.Height; y += 2)
+        {
+            for (int x = 0; x < image.Width; x += 2)
+            {
+                SkiaSharp.SKColor c = image.GetPixel(x, y);
+                dark += c.Red + c.Green + c.Blue < 300 ? 1 : 0;
+                red += c.Red > 200 && c.Green < 225 && c.Blue < 225 && c.Red - c.Blue > 30 ? 1 : 0;
+                blue += c.Blue > 200 && c.Red < 225 && c.Blue - c.Red > 30 ? 1 : 0;
+            }
+        }
+
+        int total = (image.Width / 2) * (image.Height / 2);
+        output.WriteLine($"dark {dark}, S1-red {red}, S2-blue {blue} of {total} sampled pixels");
+        Assert.True(dark > total / 100, "the waveform and axes are missing: the image is nearly blank");
+        Assert.True(red > total / 100, "no S1 (red) marks");
+        Assert.True(blue > total / 100, "no S2 (blue) marks");
+    }
+
+    [Fact]
+    public void Plot_Svg_WritesAnSvgWithTheMarks()
+    {
+        string svg = Path.Combine(_dir, "a0035.svg");
+
+        CliResult r = Cli.Run("analyze", s_samples[3], "--plot", svg, "--summary");
+
+        Assert.True(r.ExitCode == 0, r.ToString());
+        string text = File.ReadAllText(svg);
+        Assert.Contains("<svg", text, StringComparison.Ordinal);
+        Assert.Contains("S1", text, StringComparison.Ordinal);
+        Assert.Contains("S2", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("two-files")]
+    [InlineData("bad-extension")]
+    public void Plot_BadUse_ExitsTwoWithOneErrorLine(string why)
+    {
+        string[] args = why == "two-files"
+            ? ["analyze", s_samples[0], s_samples[1], "--plot", Path.Combine(_dir, "x.png")]
+            : ["analyze", s_samples[0], "--plot", Path.Combine(_dir, "x.jpg")];
+
+        CliResult r = Cli.Run(args);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("error: --plot ", r.Stderr, StringComparison.Ordinal);
+        Assert.Empty(r.Stdout);
+    }
 }
