@@ -26,6 +26,14 @@ public sealed class LivePipelineOptions
     /// </summary>
     public bool UseCuda { get; set; }
 
+    /// <summary>
+    /// Most devices streaming to this instance at once (gateway ingest): audio from one more device id is refused and
+    /// counted (<c>heartstream_capture_rejected_frames_total{reason="device_limit"}</c>) so a flood of new ids cannot
+    /// exhaust the instance; the devices already streaming are not affected. 2048 is above the ~1,200 devices one
+    /// 2-core instance keeps up with (docs/PERFORMANCE.md): the limit guards memory, capacity is planned by sharding.
+    /// </summary>
+    public int MaxDevices { get; set; } = 2048;
+
     /// <summary>Length of a capture chunk (one source read at most), in milliseconds of device audio.</summary>
     public int ChunkMilliseconds { get; set; } = 100;
 
@@ -85,6 +93,11 @@ public sealed class LivePipelineOptions
         if (CaptureQueueChunks is < 2 or > 10_000)
         {
             errors.Add($"{SectionName}:CaptureQueueChunks must be 2..10000; got {CaptureQueueChunks}.");
+        }
+
+        if (MaxDevices is < 1 or > 100_000)
+        {
+            errors.Add($"{SectionName}:MaxDevices must be 1..100000; got {MaxDevices}.");
         }
 
         if (ChunkMilliseconds is < 5 or > 2000)

@@ -371,6 +371,44 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NewDeviceFlood_RefusedPastMaxDevicesAndCountedWhileExistingDeviceKeepsBeating()
+    {
+        const int maxDevices = 10;
+        const int flood = 5000;
+        MqttConnection subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "flood-sub", "-"));
+        var inbox = new MessageCollector(subscriber);
+        await subscriber.SubscribeAsync("heartstream/v1/devices/sim-0001/beats", 0);
+        MqttPipelineService service = Own(await MqttPipelineService.StartAsync(
+            ServiceHarness.ServiceOptions(_broker), "it-flood", ServiceHarness.Adult100(), new LivePipelineOptions { MaxDevices = maxDevices }, ServiceHarness.Analyzers()));
+        MqttConnection gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "flood-gw", "-"));
+        var simulator = new GatewaySimulator(gateway, [ServiceHarness.Device("sim-0001", ServiceHarness.NormalRecording)], speed: 2);
+        using var stop = new CancellationTokenSource();
+        Task simulating = simulator.RunAsync(stop.Token);
+        await WaitAsync(inbox, m => m.Any(x => x.Topic == MqttTopics.Beats("sim-0001")), "beats of the healthy device");
+
+        MqttConnection attacker = Own(await ServiceHarness.SubscriberAsync(_broker, "flood-pub", "-"));
+        byte[] valid = Frame(AudioEncoding.Pcm16, 2000, 0, 40);
+        for (int i = 0; i < flood; i++)
+        {
+            await attacker.PublishAsync(MqttTopics.Audio($"flood-{i:D5}"), valid, 1, false);
+        }
+
+        MqttGatewayRouter router = service.Router!;
+        const int admitted = maxDevices - 1; // sim-0001 holds one place
+        await WaitUntilAsync(() => router.RefusedNewDeviceFrames >= flood - admitted, $"{flood - admitted} refused frames");
+        int beatsBefore = inbox.Messages.Count;
+        await WaitAsync(inbox, m => m.Count >= beatsBefore + 3, "more beats of the healthy device after the flood");
+        await stop.CancelAsync();
+        await simulating;
+
+        output.WriteLine($"{flood} new device ids, limit {maxDevices}: {router.RefusedNewDeviceFrames} refused (device_limit), {router.Devices.Count} devices known");
+        Assert.Equal(flood - admitted, router.RefusedNewDeviceFrames);
+        Assert.Equal(flood - admitted, router.RejectedByReason.GetValueOrDefault("device_limit"));
+        Assert.True(router.Devices.Count <= maxDevices, $"{router.Devices.Count} devices known, limit {maxDevices}");
+        Assert.True(router.Source("sim-0001") is { IsEnded: false });
+    }
+
+    [Fact]
     public async Task GatewaySource_SampleRateChangesMidStream_DeviceErrorsOthersContinue()
     {
         MqttConnection subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "rate-sub", "-"));

@@ -23,14 +23,18 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
     private readonly ConcurrentDictionary<string, MqttGatewaySource> _sources = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _rejected = new(StringComparer.Ordinal);
     private readonly int _queueFrames;
+    private readonly int _maxDevices;
     private long _frames;
+    private long _refused;
     private int _stopped;
 
     /// <summary>Attaches to the client's messages; call <see cref="SubscribeAsync"/> once connected.</summary>
-    public MqttGatewayRouter(MqttConnection client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512)
+    public MqttGatewayRouter(MqttConnection client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512, int maxDevices = 2048)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDevices);
+        _maxDevices = maxDevices;
         _client = client;
         _pipeline = pipeline;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -40,6 +44,9 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
 
     /// <summary>Audio messages received (valid or not).</summary>
     public long FramesReceived => Interlocked.Read(ref _frames);
+
+    /// <summary>Audio frames of new devices refused because <c>Pipeline:MaxDevices</c> were streaming.</summary>
+    public long RefusedNewDeviceFrames => Interlocked.Read(ref _refused);
 
     /// <summary>Frames rejected so far, all reasons.</summary>
     public long RejectedFrames => _rejected.Values.Sum();
@@ -111,10 +118,10 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
             return;
         }
 
-        MqttGatewaySource? source = SourceFor(deviceId);
+        MqttGatewaySource? source = SourceFor(deviceId, out bool refused);
         if (source is null)
         {
-            Reject(deviceId, "device_restarting", null, failDevice: false);
+            Reject(deviceId, refused ? "device_limit" : "device_restarting", null, failDevice: false);
             return;
         }
 
@@ -136,8 +143,9 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         }
     }
 
-    private MqttGatewaySource? SourceFor(string deviceId)
+    private MqttGatewaySource? SourceFor(string deviceId, out bool refused)
     {
+        refused = false;
         if (_sources.TryGetValue(deviceId, out MqttGatewaySource? source) && !source.IsEnded)
         {
             return source;
@@ -146,6 +154,18 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         if (source is not null && !source.IsDisposed)
         {
             return null; // the pipeline still holds the failed stream; this frame is lost
+        }
+
+        if (source is null && !HasRoomForNewDevice(out int active))
+        {
+            refused = true;
+            long n = Interlocked.Increment(ref _refused);
+            if (n == 1 || n % 1000 == 0)
+            {
+                MqttServiceLog.GatewayDeviceRefused(_logger, deviceId, active, n);
+            }
+
+            return null;
         }
 
         var fresh = new MqttGatewaySource(deviceId, _queueFrames);
@@ -163,6 +183,30 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
 
         MqttServiceLog.GatewayDeviceJoined(_logger, deviceId, 0);
         return fresh;
+    }
+
+    /// <summary>Whether one more device may join; forgets devices whose streams the pipeline has let go first.</summary>
+    private bool HasRoomForNewDevice(out int active)
+    {
+        active = 0;
+        if (_sources.Count < _maxDevices)
+        {
+            return true;
+        }
+
+        foreach (KeyValuePair<string, MqttGatewaySource> entry in _sources)
+        {
+            if (entry.Value.IsDisposed)
+            {
+                _sources.TryRemove(entry);
+            }
+            else
+            {
+                active++;
+            }
+        }
+
+        return active < _maxDevices;
     }
 
     private void Reject(string deviceId, string label, string? reason, bool failDevice)
@@ -184,7 +228,7 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         }
         else if (source is null)
         {
-            MqttGatewaySource? fresh = SourceFor(deviceId);
+            MqttGatewaySource? fresh = SourceFor(deviceId, out _);
             if (fresh is not null)
             {
                 fresh.Fail(reason);
