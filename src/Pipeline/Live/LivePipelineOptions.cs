@@ -34,6 +34,13 @@ public sealed class LivePipelineOptions
     /// </summary>
     public int MaxDevices { get; set; } = 2048;
 
+    /// <summary>
+    /// A gateway device that has sent nothing for this long is ended as if it had stopped (status offline, its alerts
+    /// cleared) and its place under <see cref="MaxDevices"/> freed; it rejoins with its next frame. 600 s is far past
+    /// the device-signal-lost alarm, so that technical alarm has been raised and seen first. 0 = never.
+    /// </summary>
+    public int IdleDeviceSeconds { get; set; } = 600;
+
     /// <summary>Length of a capture chunk (one source read at most), in milliseconds of device audio.</summary>
     public int ChunkMilliseconds { get; set; } = 100;
 
@@ -98,6 +105,11 @@ public sealed class LivePipelineOptions
         if (MaxDevices is < 1 or > 100_000)
         {
             errors.Add($"{SectionName}:MaxDevices must be 1..100000; got {MaxDevices}.");
+        }
+
+        if (IdleDeviceSeconds is < 0 or > 86_400)
+        {
+            errors.Add($"{SectionName}:IdleDeviceSeconds must be 0..86400 (0 = never); got {IdleDeviceSeconds}.");
         }
 
         if (ChunkMilliseconds is < 5 or > 2000)

@@ -409,6 +409,37 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task IdleDevice_EndedAfterIdleDeviceSecondsAndItsPlaceGoesToANewDevice()
+    {
+        MqttConnection subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "idle-sub", "-"));
+        var inbox = new MessageCollector(subscriber);
+        await subscriber.SubscribeAsync("heartstream/v1/devices/+/status", 1);
+        MqttPipelineService service = Own(await MqttPipelineService.StartAsync(
+            ServiceHarness.ServiceOptions(_broker), "it-idle", ServiceHarness.Adult100(),
+            new LivePipelineOptions { MaxDevices = 1, IdleDeviceSeconds = 1 }, ServiceHarness.Analyzers()));
+        MqttConnection gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "idle-pub", "-"));
+        MqttGatewayRouter router = service.Router!;
+
+        await gateway.PublishAsync(MqttTopics.Audio("idle-0001"), Frame(AudioEncoding.Pcm16, 2000, 0, 200), 1, false);
+        await WaitUntilAsync(() => router.Source("idle-0001") is not null, "idle-0001 to join");
+        await gateway.PublishAsync(MqttTopics.Audio("next-0001"), Frame(AudioEncoding.Pcm16, 2000, 0, 200), 1, false);
+        await WaitUntilAsync(() => router.RefusedNewDeviceFrames == 1, "next-0001 refused while idle-0001 holds the only place");
+
+        await WaitUntilAsync(() => router.IdleDevicesEnded == 1, "idle-0001 ended after 1 s of silence");
+        await WaitAsync(inbox, m => m.Any(x => x.Topic == MqttTopics.Status("idle-0001") && ServiceHarness.Json(x).GetProperty("status").GetString() == "offline"), "idle-0001 offline");
+        await WaitUntilAsync(() => router.Source("idle-0001")?.IsDisposed == true, "the pipeline to let idle-0001 go");
+        for (uint seq = 1; router.Source("next-0001") is null; seq++)
+        {
+            await gateway.PublishAsync(MqttTopics.Audio("next-0001"), Frame(AudioEncoding.Pcm16, 2000, seq, 200), 1, false);
+            await Task.Delay(100);
+            Assert.True(seq < 50, "next-0001 was never admitted after idle-0001 left");
+        }
+
+        Assert.True(router.Source("next-0001") is { IsEnded: false });
+        Assert.Equal(1, router.IdleDevicesEnded);
+    }
+
+    [Fact]
     public async Task GatewaySource_SampleRateChangesMidStream_DeviceErrorsOthersContinue()
     {
         MqttConnection subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "rate-sub", "-"));

@@ -24,17 +24,28 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
     private readonly ConcurrentDictionary<string, long> _rejected = new(StringComparer.Ordinal);
     private readonly int _queueFrames;
     private readonly int _maxDevices;
+    private readonly int _idleSeconds;
+    private readonly Timer? _idleTimer;
+    private long _idleEnded;
     private long _frames;
     private long _refused;
     private int _stopped;
 
     /// <summary>Attaches to the client's messages; call <see cref="SubscribeAsync"/> once connected.</summary>
-    public MqttGatewayRouter(MqttConnection client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512, int maxDevices = 2048)
+    public MqttGatewayRouter(MqttConnection client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512, int maxDevices = 2048, int idleDeviceSeconds = 0)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDevices);
         _maxDevices = maxDevices;
+        ArgumentOutOfRangeException.ThrowIfNegative(idleDeviceSeconds);
+        _idleSeconds = idleDeviceSeconds;
+        if (idleDeviceSeconds > 0)
+        {
+            TimeSpan period = TimeSpan.FromMilliseconds(Math.Min(1000, idleDeviceSeconds * 250));
+            _idleTimer = new Timer(_ => EndIdleDevices(), null, period, period);
+        }
+
         _client = client;
         _pipeline = pipeline;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
@@ -47,6 +58,9 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
 
     /// <summary>Audio frames of new devices refused because <c>Pipeline:MaxDevices</c> were streaming.</summary>
     public long RefusedNewDeviceFrames => Interlocked.Read(ref _refused);
+
+    /// <summary>Devices ended because they sent nothing for <c>Pipeline:IdleDeviceSeconds</c>.</summary>
+    public long IdleDevicesEnded => Interlocked.Read(ref _idleEnded);
 
     /// <summary>Frames rejected so far, all reasons.</summary>
     public long RejectedFrames => _rejected.Values.Sum();
@@ -89,6 +103,7 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         }
 
         _client.MessageReceived -= OnMessage;
+        _idleTimer?.Dispose();
         foreach (MqttGatewaySource source in _sources.Values)
         {
             source.Complete();
@@ -156,7 +171,7 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
             return null; // the pipeline still holds the failed stream; this frame is lost
         }
 
-        if (source is null && !HasRoomForNewDevice(out int active))
+        if (!HasRoomForNewDevice(out int active)) // a new id, or one whose last stream the pipeline has let go
         {
             refused = true;
             long n = Interlocked.Increment(ref _refused);
@@ -183,6 +198,25 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
 
         MqttServiceLog.GatewayDeviceJoined(_logger, deviceId, 0);
         return fresh;
+    }
+
+    private void EndIdleDevices()
+    {
+        if (Volatile.Read(ref _stopped) != 0)
+        {
+            return;
+        }
+
+        long limit = Environment.TickCount64 - (_idleSeconds * 1000L);
+        foreach (MqttGatewaySource source in _sources.Values)
+        {
+            if (!source.IsEnded && source.LastFrameTicks < limit)
+            {
+                source.Complete();
+                Interlocked.Increment(ref _idleEnded);
+                MqttServiceLog.GatewayDeviceIdle(_logger, source.DeviceId, _idleSeconds);
+            }
+        }
     }
 
     /// <summary>Whether one more device may join; forgets devices whose streams the pipeline has let go first.</summary>

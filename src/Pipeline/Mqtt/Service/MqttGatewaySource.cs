@@ -32,6 +32,7 @@ public sealed class MqttGatewaySource : IAudioSource
     private int _disposed;
     private long _droppedSamples;
     private long _bridgedSamples;
+    private long _lastFrameTicks = Environment.TickCount64;
 
     /// <summary>Creates the source of one device (the router does this on the device's first frame).</summary>
     public MqttGatewaySource(string deviceId, int queueFrames = 512)
@@ -57,6 +58,9 @@ public sealed class MqttGatewaySource : IAudioSource
 
     /// <inheritdoc />
     public int SampleRate => (int)Volatile.Read(ref _rate);
+
+    /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>) when the last frame was offered, or the source made.</summary>
+    public long LastFrameTicks => Interlocked.Read(ref _lastFrameTicks);
 
     /// <summary>Frames accepted, duplicates, late frames and gaps, as the sequence tracker counted them.</summary>
     public SequenceTracker Sequence => _sequence;
@@ -130,6 +134,7 @@ public sealed class MqttGatewaySource : IAudioSource
         lock (_gate)
         {
             error = null;
+            Interlocked.Exchange(ref _lastFrameTicks, Environment.TickCount64);
             if (IsEnded)
             {
                 error = $"Device '{DeviceId}' stream has already ended.";

@@ -20,6 +20,9 @@ internal static partial class MqttServiceLog
     [LoggerMessage(EventId = 3020, Level = LogLevel.Warning, Message = "Refused audio of new device {DeviceId}: {Active} devices stream to this instance, the most Pipeline:MaxDevices allows ({Refused} frames of new devices refused so far)")]
     public static partial void GatewayDeviceRefused(ILogger logger, string deviceId, int active, long refused);
 
+    [LoggerMessage(EventId = 3021, Level = LogLevel.Information, Message = "Gateway device {DeviceId} sent nothing for {Seconds} s (Pipeline:IdleDeviceSeconds): its stream is ended and its place freed")]
+    public static partial void GatewayDeviceIdle(ILogger logger, string deviceId, int seconds);
+
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Rejected an audio message on {Topic}: {Reason}")]
     public static partial void FrameRejected(ILogger logger, string topic, string reason);
 }
