@@ -41,6 +41,17 @@ public sealed class LivePipelineOptions
     /// </summary>
     public int IdleDeviceSeconds { get; set; } = 600;
 
+    /// <summary>
+    /// Most audio one gateway device may send, in seconds of audio per wall-clock second (a real device sends 1; a
+    /// gateway catching up after a reconnect more). Frames beyond it, once <see cref="DeviceAudioBurstSeconds"/> are
+    /// used up, are dropped and counted (reason <c>rate_limit</c>), so one device cannot take the instance's CPU from
+    /// the others. 0 = no limit.
+    /// </summary>
+    public double DeviceAudioRateLimit { get; set; } = 4;
+
+    /// <summary>Audio a device may send at once above <see cref="DeviceAudioRateLimit"/> (a gateway's backlog), in seconds.</summary>
+    public double DeviceAudioBurstSeconds { get; set; } = 60;
+
     /// <summary>Length of a capture chunk (one source read at most), in milliseconds of device audio.</summary>
     public int ChunkMilliseconds { get; set; } = 100;
 
@@ -110,6 +121,16 @@ public sealed class LivePipelineOptions
         if (IdleDeviceSeconds is < 0 or > 86_400)
         {
             errors.Add($"{SectionName}:IdleDeviceSeconds must be 0..86400 (0 = never); got {IdleDeviceSeconds}.");
+        }
+
+        if (!(DeviceAudioRateLimit >= 0 && DeviceAudioRateLimit <= 1000))
+        {
+            errors.Add($"{SectionName}:DeviceAudioRateLimit must be 0..1000 seconds of audio per second (0 = off); got {DeviceAudioRateLimit}.");
+        }
+
+        if (!(DeviceAudioBurstSeconds >= 1 && DeviceAudioBurstSeconds <= 3600))
+        {
+            errors.Add($"{SectionName}:DeviceAudioBurstSeconds must be 1..3600; got {DeviceAudioBurstSeconds}.");
         }
 
         if (ChunkMilliseconds is < 5 or > 2000)

@@ -440,6 +440,34 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FastDevice_AudioBeyondRateLimitDroppedAndCountedOtherDeviceUnaffected()
+    {
+        MqttPipelineService service = Own(await MqttPipelineService.StartAsync(
+            ServiceHarness.ServiceOptions(_broker), "it-fast", ServiceHarness.Adult100(),
+            new LivePipelineOptions { DeviceAudioRateLimit = 1, DeviceAudioBurstSeconds = 3 }, ServiceHarness.Analyzers()));
+        MqttConnection gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "fast-pub", "-"));
+        MqttGatewayRouter router = service.Router!;
+
+        // 30 one-second frames at once: the burst of 3 s passes (plus what refills meanwhile), the rest is dropped.
+        for (uint seq = 0; seq < 30; seq++)
+        {
+            await gateway.PublishAsync(MqttTopics.Audio("fast-0001"), Frame(AudioEncoding.Pcm16, 2000, seq, 2000), 1, false);
+        }
+
+        await gateway.PublishAsync(MqttTopics.Audio("ok-0001"), Frame(AudioEncoding.Pcm16, 2000, 0, 200), 1, false);
+        await gateway.PublishAsync(MqttTopics.Audio("ok-0001"), Frame(AudioEncoding.Pcm16, 2000, 1, 200), 1, false);
+        await WaitUntilAsync(() => router.FramesReceived >= 32, "all 32 frames at the service");
+        await WaitUntilAsync(() => router.Source("ok-0001")?.Sequence.AcceptedFrames == 2, "both frames of ok-0001 accepted");
+
+        long limited = router.RejectedByReason.GetValueOrDefault("rate_limit");
+        long accepted = router.Source("fast-0001")!.Sequence.AcceptedFrames;
+        output.WriteLine($"fast-0001: {accepted} of 30 one-second frames accepted, {limited} dropped by the rate limit");
+        Assert.Equal(30, accepted + limited);
+        Assert.InRange(accepted, 3, 10);
+        Assert.True(router.Source("fast-0001") is { IsEnded: false });
+    }
+
+    [Fact]
     public async Task GatewaySource_SampleRateChangesMidStream_DeviceErrorsOthersContinue()
     {
         MqttConnection subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "rate-sub", "-"));

@@ -25,6 +25,8 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
     private readonly int _queueFrames;
     private readonly int _maxDevices;
     private readonly int _idleSeconds;
+    private readonly double _audioRateLimit;
+    private readonly double _audioBurstSeconds;
     private readonly Timer? _idleTimer;
     private long _idleEnded;
     private long _frames;
@@ -32,7 +34,7 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
     private int _stopped;
 
     /// <summary>Attaches to the client's messages; call <see cref="SubscribeAsync"/> once connected.</summary>
-    public MqttGatewayRouter(MqttConnection client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512, int maxDevices = 2048, int idleDeviceSeconds = 0)
+    public MqttGatewayRouter(MqttConnection client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512, int maxDevices = 2048, int idleDeviceSeconds = 0, double deviceAudioRateLimit = 0, double deviceAudioBurstSeconds = 60)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(pipeline);
@@ -40,6 +42,8 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         _maxDevices = maxDevices;
         ArgumentOutOfRangeException.ThrowIfNegative(idleDeviceSeconds);
         _idleSeconds = idleDeviceSeconds;
+        _audioRateLimit = deviceAudioRateLimit;
+        _audioBurstSeconds = deviceAudioBurstSeconds;
         if (idleDeviceSeconds > 0)
         {
             TimeSpan period = TimeSpan.FromMilliseconds(Math.Min(1000, idleDeviceSeconds * 250));
@@ -137,6 +141,13 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         if (source is null)
         {
             Reject(deviceId, refused ? "device_limit" : "device_restarting", null, failDevice: false);
+            return;
+        }
+
+        if (_audioRateLimit > 0 && header.SampleRate > 0
+            && !source.TryAdmitAudio((double)header.SampleCount / header.SampleRate, _audioRateLimit, _audioBurstSeconds))
+        {
+            Reject(deviceId, "rate_limit", null, failDevice: false);
             return;
         }
 

@@ -33,6 +33,8 @@ public sealed class MqttGatewaySource : IAudioSource
     private long _droppedSamples;
     private long _bridgedSamples;
     private long _lastFrameTicks = Environment.TickCount64;
+    private double _bucketSeconds;
+    private long _bucketTicks;
 
     /// <summary>Creates the source of one device (the router does this on the device's first frame).</summary>
     public MqttGatewaySource(string deviceId, int queueFrames = 512)
@@ -183,6 +185,30 @@ public sealed class MqttGatewaySource : IAudioSource
 
             _chunks.Writer.TryWrite(new Chunk(buffer, count));
             return seen.Disposition;
+        }
+    }
+
+    /// <summary>
+    /// Token bucket on the device's audio: true when <paramref name="seconds"/> of audio fit in what the device may
+    /// still send (<paramref name="burstSeconds"/> at most, refilled at <paramref name="secondsPerSecond"/> of audio
+    /// per wall-clock second), and takes them; false when the frame is over the limit.
+    /// </summary>
+    public bool TryAdmitAudio(double seconds, double secondsPerSecond, double burstSeconds)
+    {
+        long now = Environment.TickCount64;
+        lock (_gate)
+        {
+            _bucketSeconds = _bucketTicks == 0
+                ? burstSeconds
+                : Math.Min(burstSeconds, _bucketSeconds + ((now - _bucketTicks) / 1000.0 * secondsPerSecond));
+            _bucketTicks = now;
+            if (_bucketSeconds < seconds)
+            {
+                return false;
+            }
+
+            _bucketSeconds -= seconds;
+            return true;
         }
     }
 

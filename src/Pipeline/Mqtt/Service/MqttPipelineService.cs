@@ -68,7 +68,8 @@ public sealed class MqttPipelineService : IAsyncDisposable
             sink.AcknowledgeReceived += (_, ack) => alerts.Acknowledge(ack.AlertId);
             var pipeline = new LivePipeline(pipelineOptions, analyzers, [new MetricsEventSink(), sink, alerts, .. extra], loggers.CreateLogger<LivePipeline>(), classifiers);
             pipeline.Start();
-            MqttGatewayRouter? router = ingest ? new MqttGatewayRouter(client, pipeline, loggers.CreateLogger<MqttGatewayRouter>(), maxDevices: pipelineOptions.MaxDevices, idleDeviceSeconds: pipelineOptions.IdleDeviceSeconds) : null;
+            MqttGatewayRouter? router = ingest ? new MqttGatewayRouter(client, pipeline, loggers.CreateLogger<MqttGatewayRouter>(), maxDevices: pipelineOptions.MaxDevices, idleDeviceSeconds: pipelineOptions.IdleDeviceSeconds,
+                    deviceAudioRateLimit: pipelineOptions.DeviceAudioRateLimit, deviceAudioBurstSeconds: pipelineOptions.DeviceAudioBurstSeconds) : null;
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
             await sink.SubscribeAsync(cancellationToken).ConfigureAwait(false);
             if (router is not null)
