@@ -378,6 +378,9 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
         MqttConnection subscriber = Own(await ServiceHarness.SubscriberAsync(_broker, "flood-sub", "-"));
         var inbox = new MessageCollector(subscriber);
         await subscriber.SubscribeAsync("heartstream/v1/devices/sim-0001/beats", 0);
+        MqttConnection statusWatcher = Own(await ServiceHarness.SubscriberAsync(_broker, "flood-status", "-"));
+        var statuses = new MessageCollector(statusWatcher);
+        await statusWatcher.SubscribeAsync("heartstream/v1/devices/+/status", 0);
         MqttPipelineService service = Own(await MqttPipelineService.StartAsync(
             ServiceHarness.ServiceOptions(_broker), "it-flood", ServiceHarness.Adult100(), new LivePipelineOptions { MaxDevices = maxDevices }, ServiceHarness.Analyzers()));
         MqttConnection gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "flood-gw", "-"));
@@ -401,10 +404,17 @@ public sealed class MqttServiceTests(ITestOutputHelper output) : IAsyncLifetime
         await stop.CancelAsync();
         await simulating;
 
-        output.WriteLine($"{flood} new device ids, limit {maxDevices}: {router.RefusedNewDeviceFrames} refused (device_limit), {router.Devices.Count} devices known");
+        await WaitUntilAsync(() => statuses.Messages.Count(m => ServiceHarness.Json(m).GetProperty("status").GetString() == "refused") >= service.Sink.RefusedStatusesPublished, "the refused statuses");
+        output.WriteLine($"{flood} new device ids, limit {maxDevices}: {router.RefusedNewDeviceFrames} refused (device_limit), {router.Devices.Count} devices known, {service.Sink.RefusedStatusesPublished} refused statuses published");
         Assert.Equal(flood - admitted, router.RefusedNewDeviceFrames);
         Assert.Equal(flood - admitted, router.RejectedByReason.GetValueOrDefault("device_limit"));
         Assert.True(router.Devices.Count <= maxDevices, $"{router.Devices.Count} devices known, limit {maxDevices}");
+        MqttMessageEventArgs[] refused = [.. statuses.Messages.Where(m => ServiceHarness.Json(m).GetProperty("status").GetString() == "refused")];
+        Assert.NotEmpty(refused);
+        Assert.All(refused, m => Assert.False(m.Retain));
+        Assert.Contains("Pipeline:MaxDevices", ServiceHarness.Json(refused[0]).GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(service.Sink.RefusedStatusesPublished, refused.Length);
+        Assert.True(refused.Length < flood / 10, $"{refused.Length} refused statuses for {flood} refused frames: not rate-limited");
         Assert.True(router.Source("sim-0001") is { IsEnded: false });
     }
 

@@ -34,6 +34,10 @@ public sealed class MqttEventSink : IEventSink
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private long _alertsPublished;
     private long _alertsAcked;
+    private readonly Lock _refusedGate = new();
+    private long _refusedSecond;
+    private int _refusedInSecond;
+    private long _refusedPublished;
     private long _alertsFailed;
     private long _dropped;
     private long _acksReceived;
@@ -262,6 +266,39 @@ public sealed class MqttEventSink : IEventSink
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
+    }
+
+    /// <summary>Most "refused" device statuses published per second; the rest are only counted by the router.</summary>
+    public const int MaxRefusedStatusesPerSecond = 10;
+
+    /// <summary>"refused" statuses published (see <see cref="PublishRefused"/>).</summary>
+    public long RefusedStatusesPublished => Interlocked.Read(ref _refusedPublished);
+
+    /// <summary>
+    /// Tells a device that this instance refused its audio (e.g. <c>Pipeline:MaxDevices</c> reached): a device status
+    /// <c>refused</c> with the reason, QoS 0 and not retained, so a flood of new ids leaves nothing on the broker;
+    /// at most <see cref="MaxRefusedStatusesPerSecond"/> per second. Callable from any thread.
+    /// </summary>
+    public void PublishRefused(string deviceId, string reason)
+    {
+        long second = Environment.TickCount64 / 1000;
+        lock (_refusedGate)
+        {
+            if (second != _refusedSecond)
+            {
+                _refusedSecond = second;
+                _refusedInSecond = 0;
+            }
+
+            if (++_refusedInSecond > MaxRefusedStatusesPerSecond)
+            {
+                return;
+            }
+        }
+
+        var status = new DeviceStatusPayload(ProtocolSchema.Version, deviceId, "refused", 0, reason);
+        Publish(MqttTopics.Status(deviceId), Encoding.UTF8.GetBytes(PayloadSerializer.ToJson(status, ProtocolJsonContext.Default.DeviceStatusPayload)), 0, false);
+        Interlocked.Increment(ref _refusedPublished);
     }
 
     private void Publish(string topic, ReadOnlyMemory<byte> payload, int qos, bool retain)

@@ -57,6 +57,9 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         _client.MessageReceived += OnMessage;
     }
 
+    /// <summary>Raised (device id, reason) for each frame of a new device refused because the instance is full.</summary>
+    public event Action<string, string>? DeviceRefused;
+
     /// <summary>Audio messages received (valid or not).</summary>
     public long FramesReceived => Interlocked.Read(ref _frames);
 
@@ -186,6 +189,7 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         {
             refused = true;
             long n = Interlocked.Increment(ref _refused);
+            DeviceRefused?.Invoke(deviceId, $"this instance already serves {active} devices, the most Pipeline:MaxDevices allows");
             if (n == 1 || n % 1000 == 0)
             {
                 MqttServiceLog.GatewayDeviceRefused(_logger, deviceId, active, n);

@@ -70,6 +70,11 @@ public sealed class MqttPipelineService : IAsyncDisposable
             pipeline.Start();
             MqttGatewayRouter? router = ingest ? new MqttGatewayRouter(client, pipeline, loggers.CreateLogger<MqttGatewayRouter>(), maxDevices: pipelineOptions.MaxDevices, idleDeviceSeconds: pipelineOptions.IdleDeviceSeconds,
                     deviceAudioRateLimit: pipelineOptions.DeviceAudioRateLimit, deviceAudioBurstSeconds: pipelineOptions.DeviceAudioBurstSeconds) : null;
+            if (router is not null)
+            {
+                router.DeviceRefused += sink.PublishRefused;
+            }
+
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
             await sink.SubscribeAsync(cancellationToken).ConfigureAwait(false);
             if (router is not null)
