@@ -275,11 +275,11 @@ public sealed class MqttEventSink : IEventSink
     public long RefusedStatusesPublished => Interlocked.Read(ref _refusedPublished);
 
     /// <summary>
-    /// Tells a device that this instance refused its audio (e.g. <c>Pipeline:MaxDevices</c> reached): a device status
+    /// Tells a device that this instance refused its audio (<c>Pipeline:MaxDevices</c> devices stream): a device status
     /// <c>refused</c> with the reason, QoS 0 and not retained, so a flood of new ids leaves nothing on the broker;
     /// at most <see cref="MaxRefusedStatusesPerSecond"/> per second. Callable from any thread.
     /// </summary>
-    public void PublishRefused(string deviceId, string reason)
+    public void PublishRefused(string deviceId, int devicesStreaming)
     {
         long second = Environment.TickCount64 / 1000;
         lock (_refusedGate)
@@ -296,6 +296,7 @@ public sealed class MqttEventSink : IEventSink
             }
         }
 
+        string reason = $"this instance already serves {devicesStreaming} devices, the most Pipeline:MaxDevices allows";
         var status = new DeviceStatusPayload(ProtocolSchema.Version, deviceId, "refused", 0, reason);
         Publish(MqttTopics.Status(deviceId), Encoding.UTF8.GetBytes(PayloadSerializer.ToJson(status, ProtocolJsonContext.Default.DeviceStatusPayload)), 0, false);
         Interlocked.Increment(ref _refusedPublished);

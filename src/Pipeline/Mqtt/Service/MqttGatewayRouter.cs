@@ -31,6 +31,7 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
     private long _idleEnded;
     private long _frames;
     private long _refused;
+    private long _lastPruneTicks;
     private int _stopped;
 
     /// <summary>Attaches to the client's messages; call <see cref="SubscribeAsync"/> once connected.</summary>
@@ -57,8 +58,11 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         _client.MessageReceived += OnMessage;
     }
 
-    /// <summary>Raised (device id, reason) for each frame of a new device refused because the instance is full.</summary>
-    public event Action<string, string>? DeviceRefused;
+    /// <summary>
+    /// Raised (device id, devices streaming) for each frame of a new device refused because <c>Pipeline:MaxDevices</c>
+    /// devices stream; on the network thread, so a handler must be cheap (the MQTT sink rate-limits what it publishes).
+    /// </summary>
+    public event Action<string, int>? DeviceRefused;
 
     /// <summary>Audio messages received (valid or not).</summary>
     public long FramesReceived => Interlocked.Read(ref _frames);
@@ -189,7 +193,7 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         {
             refused = true;
             long n = Interlocked.Increment(ref _refused);
-            DeviceRefused?.Invoke(deviceId, $"this instance already serves {active} devices, the most Pipeline:MaxDevices allows");
+            DeviceRefused?.Invoke(deviceId, active);
             if (n == 1 || n % 1000 == 0)
             {
                 MqttServiceLog.GatewayDeviceRefused(_logger, deviceId, active, n);
@@ -234,25 +238,31 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         }
     }
 
-    /// <summary>Whether one more device may join; forgets devices whose streams the pipeline has let go first.</summary>
+    /// <summary>
+    /// Whether one more device may join. When the table is full it first forgets devices whose streams the pipeline
+    /// has let go, but at most once a second: a flood of new ids must not scan the whole table for every frame.
+    /// </summary>
     private bool HasRoomForNewDevice(out int active)
     {
-        active = 0;
-        if (_sources.Count < _maxDevices)
+        active = _sources.Count;
+        if (active < _maxDevices)
         {
             return true;
         }
 
-        foreach (KeyValuePair<string, MqttGatewaySource> entry in _sources)
+        long now = Environment.TickCount64;
+        if (now - Interlocked.Read(ref _lastPruneTicks) >= 1000)
         {
-            if (entry.Value.IsDisposed)
+            Interlocked.Exchange(ref _lastPruneTicks, now);
+            foreach (KeyValuePair<string, MqttGatewaySource> entry in _sources)
             {
-                _sources.TryRemove(entry);
+                if (entry.Value.IsDisposed)
+                {
+                    _sources.TryRemove(entry);
+                }
             }
-            else
-            {
-                active++;
-            }
+
+            active = _sources.Count;
         }
 
         return active < _maxDevices;
