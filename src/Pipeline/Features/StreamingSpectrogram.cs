@@ -36,6 +36,7 @@ public sealed class StreamingSpectrogram
     private readonly float _scale;
     private readonly float _logFloor;
     private int _ringPos;
+    private int _untilFrame;   // samples still to arrive before the next frame is complete (no division per sample)
     private long _samplesIn;
     private long _framesOut;
 
@@ -72,6 +73,7 @@ public sealed class StreamingSpectrogram
         _scale = (float)(1.0 / (half * half));
         _logFloor = (float)settings.PowerFloor;
         _ring = new float[2 * _window];
+        _untilFrame = _hop + _lead;
     }
 
     /// <summary>The settings the frames are computed with.</summary>
@@ -117,14 +119,15 @@ public sealed class StreamingSpectrogram
             _ring[_ringPos] = audio[i];
             _ring[_ringPos + _window] = audio[i];
             _ringPos = _ringPos + 1 == _window ? 0 : _ringPos + 1;
-            _samplesIn++;
-            if (TotalFrames(_samplesIn) > _framesOut)
+            if (--_untilFrame == 0)
             {
                 Emit(frames.Slice(written * _bins, _bins));
                 written++;
+                _untilFrame = _hop;
             }
         }
 
+        _samplesIn += audio.Length;
         return written;
     }
 
@@ -151,6 +154,7 @@ public sealed class StreamingSpectrogram
     {
         Array.Clear(_ring);
         _ringPos = 0;
+        _untilFrame = _hop + _lead;
         _samplesIn = 0;
         _framesOut = 0;
     }

@@ -153,7 +153,7 @@ public static class HeartStreamMetrics
         }
         else
         {
-            Interlocked.Increment(ref s_invalid);
+            CountInvalid();
         }
     }
 
@@ -270,7 +270,7 @@ public static class HeartStreamMetrics
             return true;
         }
 
-        Interlocked.Increment(ref s_invalid);
+        CountInvalid();
         return false;
     }
 
@@ -281,7 +281,7 @@ public static class HeartStreamMetrics
             return true;
         }
 
-        Interlocked.Increment(ref s_invalid);
+        CountInvalid();
         return false;
     }
 }

@@ -87,6 +87,17 @@ public class NAudioInteropTests
     }
 
     [Fact]
+    public void NonSeekableStream_NAudioCannotRead_OursReads()
+    {
+        // A pipe (stdin, a socket): NAudio's header reader asks for the stream's length and position.
+        byte[] file = Riff(Fmt(Pcm, 1, 4000, 16), Chunk("data", Encode(WavEncoding.Pcm16, [0.5, -0.5])));
+
+        Assert.ThrowsAny<NotSupportedException>(() => new WaveFileReader(new PipeStream(file)));
+
+        Assert.Equal([0.5f, -0.5f], WavReader.Read(new PipeStream(file), "pipe").Samples);
+    }
+
+    [Fact]
     public void BadFile_NAudioErrorDoesNotNameTheFile_OursDoes()
     {
         byte[] ogg = "OggS\0\u0002\0\0\0\0\0\0\0\0\0\0"u8.ToArray();
@@ -96,5 +107,43 @@ public class NAudioInteropTests
 
         Assert.DoesNotContain("OggS", naudio.Message, StringComparison.Ordinal);
         Assert.Equal("WAV 'bed-12.wav': not a RIFF/WAVE file: it starts with 'OggS' instead of 'RIFF'", ours.Message);
+    }
+
+    /// <summary>A read-only, forward-only stream, as a pipe is.</summary>
+    private sealed class PipeStream(byte[] data) : Stream
+    {
+        private readonly MemoryStream _inner = new(data);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            _inner.Dispose();
+            base.Dispose(disposing);
+        }
     }
 }
