@@ -67,6 +67,9 @@ public static class CirCorReader
                 Murmur = patient.Murmur,
                 Location = location,
                 AnnotationPath = File.Exists(tsv) ? tsv : null,
+                MurmurHeardHere = patient.Murmur == MurmurStatus.Present ? patient.MurmurLocations.Contains(parts[1]) : null,
+                SystolicMurmurTiming = patient.SystolicTiming,
+                DiastolicMurmurTiming = patient.DiastolicTiming,
             });
         }
 
@@ -78,6 +81,9 @@ public static class CirCorReader
         var patients = new Dictionary<string, Patient>(StringComparer.Ordinal);
         int[] columns = [];
         int additionalColumn = -1;
+        int locationsColumn = -1;
+        int systolicColumn = -1;
+        int diastolicColumn = -1;
         int width = 0;
         foreach (DelimitedRow row in DelimitedFile.Read(path, ','))
         {
@@ -94,6 +100,9 @@ public static class CirCorReader
                 }
 
                 additionalColumn = IndexOf(row.Fields, "Additional ID");
+                locationsColumn = IndexOf(row.Fields, "Murmur locations");
+                systolicColumn = IndexOf(row.Fields, "Systolic murmur timing");
+                diastolicColumn = IndexOf(row.Fields, "Diastolic murmur timing");
                 continue;
             }
 
@@ -137,7 +146,12 @@ public static class CirCorReader
                 }
             }
 
-            if (!patients.TryAdd(id, new Patient(group, murmur, abnormal)))
+            string[] locations = locationsColumn < 0 || Missing(row.Fields[locationsColumn])
+                ? []
+                : row.Fields[locationsColumn].Trim().Split('+', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            string? systolic = systolicColumn < 0 || Missing(row.Fields[systolicColumn]) ? null : row.Fields[systolicColumn].Trim();
+            string? diastolic = diastolicColumn < 0 || Missing(row.Fields[diastolicColumn]) ? null : row.Fields[diastolicColumn].Trim();
+            if (!patients.TryAdd(id, new Patient(group, murmur, abnormal, locations, systolic, diastolic)))
             {
                 throw DelimitedFile.Error(path, row.LineNumber, $"Patient ID {id} is listed twice");
             }
@@ -164,5 +178,11 @@ public static class CirCorReader
         return -1;
     }
 
-    private sealed record Patient(string GroupId, MurmurStatus Murmur, bool Abnormal);
+    private static bool Missing(string field)
+    {
+        string f = field.Trim();
+        return f.Length == 0 || string.Equals(f, "nan", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private sealed record Patient(string GroupId, MurmurStatus Murmur, bool Abnormal, string[] MurmurLocations, string? SystolicTiming, string? DiastolicTiming);
 }

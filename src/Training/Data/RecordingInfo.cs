@@ -51,4 +51,13 @@ public sealed record RecordingInfo
 
     /// <summary>CirCor: the segmentation .tsv beside the .wav (null when absent or for other data sets).</summary>
     public string? AnnotationPath { get; init; }
+
+    /// <summary>CirCor: whether the patient's murmur is heard at this recording's location (null: not CirCor, or no murmur).</summary>
+    public bool? MurmurHeardHere { get; init; }
+
+    /// <summary>CirCor: the patient's systolic murmur timing (Early-, Mid-, Late-systolic, Holosystolic), null when none.</summary>
+    public string? SystolicMurmurTiming { get; init; }
+
+    /// <summary>CirCor: the patient's diastolic murmur timing, null when none.</summary>
+    public string? DiastolicMurmurTiming { get; init; }
 }

@@ -1,0 +1,6 @@
+using System.CommandLine;
+using HeartStream.Trainer.Commands;
+
+var root = new RootCommand("heartstream-train: trains HeartStream's models with TorchSharp and exports them to ONNX (docs/training.md).");
+root.Subcommands.Add(MurmurCommand.Create());
+return await root.Parse(args).InvokeAsync();
