@@ -33,9 +33,8 @@ public static class SpectralFeatures
         float[] audio = sampleRate == AnalysisRate.SampleRate
             ? samples.ToArray()
             : StreamingResampler.Resample(samples, sampleRate, AnalysisRate.SampleRate);
-        FeatureMatrix raw = FeatureMatrix.Compute(audio, envelope);
-        float[] env = StreamingFeatureNormalizer.NormalizeRecording(raw.Data, envelope);
-        int envFrames = raw.FrameCount;
+        float[] env = RecordingAnalyzer.PrepareFeatures(audio, AnalysisRate.SampleRate, envelope); // the segmenter's input
+        int envFrames = env.Length / envelope.Channels;
 
         var spectrogram = new StreamingSpectrogram(spectrum);
         int bins = spectrum.Bins;
