@@ -23,12 +23,17 @@ internal sealed class AlertBench
     private const double VitalsWindow = 10.0;
     private readonly IDeviceAnalyzerFactory _analyzers;
     private readonly bool _heardBeatGate;
+    private readonly ILiveClassifierFactory? _classifiers;
 
-    public AlertBench(IDeviceAnalyzerFactory analyzers, bool heardBeatGate = false)
+    /// <param name="analyzers">The live analysis under test.</param>
+    /// <param name="heardBeatGate">Pipeline:HeardBeatGate.</param>
+    /// <param name="classifiers">Live classifiers per recording (murmur / abnormal alerts), or null for none.</param>
+    public AlertBench(IDeviceAnalyzerFactory analyzers, bool heardBeatGate = false, ILiveClassifierFactory? classifiers = null)
     {
         ArgumentNullException.ThrowIfNull(analyzers);
         _analyzers = analyzers;
         _heardBeatGate = heardBeatGate;
+        _classifiers = classifiers;
     }
 
     /// <summary>Replays every recording (in parallel) and returns the per-recording results in input order.</summary>
@@ -188,7 +193,7 @@ internal sealed class AlertBench
         ArgumentNullException.ThrowIfNull(options);
         int chunk = Math.Max(1, rate / 10);
         var pool = new ChunkPool(chunk, 8);
-        var stage = new DeviceAnalysisStage(device, rate, _analyzers.Create(device, rate), pool, VitalsInterval, VitalsWindow, heardBeatGate: _heardBeatGate);
+        var stage = new DeviceAnalysisStage(device, rate, _analyzers.Create(device, rate), pool, VitalsInterval, VitalsWindow, _classifiers?.Create(device), _heardBeatGate);
         var input = Channel.CreateBounded<AudioChunk>(new BoundedChannelOptions(4) { FullMode = BoundedChannelFullMode.Wait });
         var output = Channel.CreateUnbounded<PipelineEvent>();
         Task run = stage.RunAsync(input.Reader, output.Writer);

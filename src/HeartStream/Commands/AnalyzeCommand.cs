@@ -7,7 +7,7 @@ using HeartStream.Pipeline.Analysis;
 using HeartStream.Pipeline.Inference.Models;
 using HeartStream.Pipeline.Segmentation;
 
-using ClassProbabilities = System.Collections.Generic.IReadOnlyList<(string Model, System.Collections.Generic.IReadOnlyList<(string Class, double Probability)> Probabilities)>;
+using ClassProbabilities = System.Collections.Generic.IReadOnlyList<HeartStream.Commands.ClassifierResult>;
 
 namespace HeartStream.Commands;
 
@@ -75,7 +75,7 @@ internal static class AnalyzeCommand
                 analysis = analyzer.Analyze(audio);
                 if (analysis.Status == AnalysisStatus.Ok && classifiers.Count > 0)
                 {
-                    classes = classifiers.Classify(RecordingAnalyzer.PrepareFeatures(audio.Samples, audio.SampleRate, analyzer.Settings));
+                    classes = classifiers.Classify(audio, analyzer.Settings);
                 }
 
                 if (plot is not null)
@@ -138,10 +138,11 @@ internal static class AnalyzeCommand
             return;
         }
 
-        foreach ((string model, IReadOnlyList<(string Class, double Probability)> probabilities) in classes)
+        foreach (ClassifierResult c in classes)
         {
-            string text = string.Join(", ", probabilities.Select(p => FormattableString.Invariant($"{p.Class} {p.Probability:0.00}")));
-            Console.WriteLine($"  {model}: {text}");
+            string text = string.Join(", ", c.Probabilities.Select(p => FormattableString.Invariant($"{p.Class} {p.Probability:0.00}")));
+            string decision = c.Decision is null ? "" : c.Reason is null ? $"{c.Decision}; " : $"{c.Decision} ({c.Reason}); ";
+            Console.WriteLine($"  {c.Model}: {decision}{text}");
         }
 
         foreach (HeartSound s in a.Sounds)
@@ -153,15 +154,23 @@ internal static class AnalyzeCommand
     private static JsonObject ToJson(string name, RecordingAnalysis a, ClassProbabilities classes)
     {
         var classification = new JsonObject();
-        foreach ((string model, IReadOnlyList<(string Class, double Probability)> probabilities) in classes)
+        var decisions = new JsonObject();
+        foreach (ClassifierResult c in classes)
         {
             var byClass = new JsonObject();
-            foreach ((string cls, double p) in probabilities)
+            foreach ((string cls, double p) in c.Probabilities)
             {
-                byClass[cls] = Math.Round(p, 4);
+                if (double.IsFinite(p))
+                {
+                    byClass[cls] = Math.Round(p, 4);
+                }
             }
 
-            classification[model] = byClass;
+            classification[c.Model] = byClass;
+            if (c.Decision is not null)
+            {
+                decisions[c.Model] = new JsonObject { ["decision"] = c.Decision, ["reason"] = c.Reason };
+            }
         }
 
         var sounds = new JsonArray();
@@ -197,6 +206,7 @@ internal static class AnalyzeCommand
             ["clipped_fraction"] = Math.Round(a.Signal.ClippedFraction, 5),
             ["warnings"] = warnings,
             ["class_probabilities"] = classification,
+            ["decisions"] = decisions,
             ["sounds"] = sounds,
         };
     }

@@ -4,7 +4,7 @@ using HeartStream.Pipeline.Analysis;
 using HeartStream.Pipeline.Segmentation;
 using ScottPlot;
 
-using ClassProbabilities = System.Collections.Generic.IReadOnlyList<(string Model, System.Collections.Generic.IReadOnlyList<(string Class, double Probability)> Probabilities)>;
+using ClassProbabilities = System.Collections.Generic.IReadOnlyList<HeartStream.Commands.ClassifierResult>;
 
 namespace HeartStream.Commands;
 
@@ -69,8 +69,15 @@ internal static class AnalyzePlot
             ? $"{Path.GetFileName(name)}: not segmented ({string.Join("; ", a.Warnings)})"
             : string.Create(CultureInfo.InvariantCulture,
                 $"{Path.GetFileName(name)}: {(a.BeatHeartRateBpm is double bpm ? $"{bpm:0} bpm" : "heart rate n/a")}, {a.S1Count} S1 (red), {a.S2Count} S2 (blue)");
-        IEnumerable<string> decisions = classes.Select(c =>
+        IEnumerable<string> decisions = classes.Where(c => c.Probabilities.Count > 0 || c.Decision is not null).Select(c =>
         {
+            if (c.Decision is not null)
+            {
+                return c.Probabilities.FirstOrDefault(x => x.Class == "murmur") is { Class: not null } m
+                    ? string.Create(CultureInfo.InvariantCulture, $"{c.Model}: {c.Decision} (P {m.Probability:0.00})")
+                    : $"{c.Model}: {c.Decision}";
+            }
+
             (string label, double p) = c.Probabilities.MaxBy(x => x.Probability);
             return string.Create(CultureInfo.InvariantCulture, $"{c.Model}: {label} {p:0.00}");
         });

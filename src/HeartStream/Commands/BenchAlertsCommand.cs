@@ -51,7 +51,12 @@ internal static class BenchAlertsCommand
             Description = "With --no-heart-sounds: milliseconds cut off each end of every diastole used as noise (annotated boundaries are not exact).",
             DefaultValueFactory = _ => NoHeartSoundsSplice.DefaultTrimSeconds * 1000,
         };
-        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence, segmenter, gate, noSounds, models, minPosterior, emission, averaging, decoderLookahead, decoderStep, noise, trim };
+        var classifiers = new Option<string>("--classifiers")
+        {
+            Description = "Live classifiers to run on every recording, comma-separated (Classification:Models; default the service's; \"\" = none), so murmur and abnormal-heart-sound alerts are counted too.",
+            DefaultValueFactory = _ => new LiveClassificationOptions().Models,
+        };
+        var command = new Command("alerts", "Count false alerts per hour over the recordings labelled normal.") { data, limit, profile, evidence, segmenter, gate, noSounds, models, minPosterior, emission, averaging, decoderLookahead, decoderStep, noise, trim, classifiers };
         command.SetAction(parse =>
         {
             string chosen = parse.GetValue(segmenter)!;
@@ -81,7 +86,11 @@ internal static class BenchAlertsCommand
                 return RunNoHeartSounds(parse.GetValue(data)!, parse.GetValue(limit), make, parse.GetValue(gate), parse.GetValue(noise)!, trimSeconds);
             }
 
-            return Run(parse.GetValue(data)!, parse.GetValue(limit), parse.GetValue(profile), parse.GetValue(evidence), make, parse.GetValue(gate));
+            var classification = new LiveClassificationOptions { Models = parse.GetValue(classifiers) ?? "" };
+            using LiveClassifierFactory? liveClassifiers = classification.ModelNames().Count == 0
+                ? null
+                : LiveClassifierFactory.Load(registry ?? DefaultPaths.Models, classification, problem => Console.Error.WriteLine($"warning: {problem}"));
+            return Run(parse.GetValue(data)!, parse.GetValue(limit), parse.GetValue(profile), parse.GetValue(evidence), make, parse.GetValue(gate), liveClassifiers);
         });
         return command;
     }
@@ -106,7 +115,7 @@ internal static class BenchAlertsCommand
         }
     }
 
-    private static int Run(DirectoryInfo data, int limit, string? profileName, bool evidence, Func<IDeviceAnalyzerFactory> analyzers, bool heardBeatGate)
+    private static int Run(DirectoryInfo data, int limit, string? profileName, bool evidence, Func<IDeviceAnalyzerFactory> analyzers, bool heardBeatGate, LiveClassifierFactory? classifiers)
     {
         if (!data.Exists)
         {
@@ -126,14 +135,14 @@ internal static class BenchAlertsCommand
         IReadOnlyList<AlertBenchResult> results;
         try
         {
-            results = new AlertBench(factory, heardBeatGate).Run(recordings, new AlertOptions());
+            results = new AlertBench(factory, heardBeatGate, classifiers).Run(recordings, new AlertOptions());
         }
         finally
         {
             (factory as IDisposable)?.Dispose();
         }
 
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"analysis: {(factory is NeuralAnalyzerFactory n ? n.ModelName + " (neural, batched)" : "baseline")}, heard-beat gate {(heardBeatGate ? "on" : "off")}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"analysis: {(factory is NeuralAnalyzerFactory n ? n.ModelName + " (neural, batched)" : "baseline")}, heard-beat gate {(heardBeatGate ? "on" : "off")}, classifiers: {(classifiers is null || classifiers.Models.Count == 0 ? "none" : string.Join(", ", classifiers.Models.Select(m => m.Identity)))}"));
         wall.Stop();
 
         Console.WriteLine("by data set");

@@ -36,7 +36,7 @@ public sealed class DeviceAnalysisStage
     private readonly VitalsTracker _vitals;
     private readonly ArrivalMap _arrivals = new(ArrivalCapacity);
     private readonly List<HeartSound> _sounds = new(64);
-    private readonly LiveWindowClassifier[] _classifiers;
+    private readonly ILiveClassifier[] _classifiers;
     private readonly float[] _probabilities;
     private readonly bool[] _failureReported;
     private readonly Action<string>? _classifierFailed;
@@ -55,7 +55,7 @@ public sealed class DeviceAnalysisStage
         ChunkPool pool,
         double vitalsIntervalSeconds,
         double vitalsWindowSeconds,
-        IReadOnlyList<LiveWindowClassifier>? classifiers = null,
+        IReadOnlyList<ILiveClassifier>? classifiers = null,
         bool heardBeatGate = false,
         Action<string>? classifierFailed = null)
     {
@@ -77,7 +77,7 @@ public sealed class DeviceAnalysisStage
             frames.FrameObserver = FrameObserverFanOut.Combine(observers);
         }
 
-        _probabilities = new float[_classifiers.Length == 0 ? 0 : _classifiers.Max(c => c.Model.Classes.Count)];
+        _probabilities = new float[_classifiers.Length == 0 ? 0 : _classifiers.Max(c => c.ResultLength)];
         _failureReported = new bool[_classifiers.Length];
         _classifierFailed = classifierFailed;
     }
@@ -232,19 +232,18 @@ public sealed class DeviceAnalysisStage
 
         for (int c = 0; c < _classifiers.Length; c++)
         {
-            LiveWindowClassifier classifier = _classifiers[c];
+            ILiveClassifier classifier = _classifiers[c];
             if (classifier.Failure is string failure && !_failureReported[c])
             {
                 _failureReported[c] = true;
                 _classifierFailed?.Invoke(failure);
             }
 
-            LiveClassifierModel model = classifier.Model;
-            int classes = model.Classes.Count;
+            int classes = classifier.ResultLength;
             while (classifier.TryRead(out double windowEnd, _probabilities.AsSpan(0, classes)))
             {
                 double deviceTime = DeviceSeconds((long)Math.Round(windowEnd * _sampleRate));
-                var classification = new ClassificationEvent(_deviceId, deviceTime, model.ToDictionary(_probabilities.AsSpan(0, classes)), model.Identity);
+                var classification = new ClassificationEvent(_deviceId, deviceTime, classifier.Name(_probabilities.AsSpan(0, classes)), classifier.Identity);
                 await output.WriteAsync(classification, cancellationToken).ConfigureAwait(false);
             }
         }

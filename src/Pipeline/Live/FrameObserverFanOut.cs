@@ -39,4 +39,12 @@ public sealed class FrameObserverFanOut : INormalizedFrameObserver
             observer.OnFrames(frames, channels, firstFrame);
         }
     }
+
+    public void OnAudio(ReadOnlySpan<float> audio, long firstSample)
+    {
+        foreach (INormalizedFrameObserver observer in _observers)
+        {
+            observer.OnAudio(audio, firstSample);
+        }
+    }
 }

@@ -7,5 +7,5 @@ namespace HeartStream.Pipeline.Live;
 public interface ILiveClassifierFactory
 {
     /// <summary>New classifiers for one device stream; empty when no model is loaded.</summary>
-    IReadOnlyList<LiveWindowClassifier> Create(string deviceId);
+    IReadOnlyList<ILiveClassifier> Create(string deviceId);
 }

@@ -15,27 +15,27 @@ namespace HeartStream.Pipeline.Live;
 /// </summary>
 public sealed class LiveClassifierFactory : ILiveClassifierFactory, IDisposable
 {
-    private readonly List<LiveClassifierModel> _retired = [];
+    private readonly List<ILiveClassifierModel> _retired = [];
     private readonly List<ModelVersionWatcher> _watchers = [];
     private readonly Lock _gate = new();
-    private LiveClassifierModel[] _models;
+    private ILiveClassifierModel[] _models;
     private readonly double _intervalSeconds;
     private readonly double _averageSeconds;
 
-    public LiveClassifierFactory(IEnumerable<LiveClassifierModel> models, double intervalSeconds = 5, double averageSeconds = 30)
+    public LiveClassifierFactory(IEnumerable<ILiveClassifierModel> models, double intervalSeconds = 5, double averageSeconds = 30)
     {
         ArgumentNullException.ThrowIfNull(models);
         _models = [.. models];
         _intervalSeconds = intervalSeconds;
         _averageSeconds = averageSeconds;
-        foreach (LiveClassifierModel model in _models)
+        foreach (ILiveClassifierModel model in _models)
         {
-            _ = new LiveWindowClassifier(model, intervalSeconds, averageSeconds); // checks the settings now, not per device
+            _ = model.CreateClassifier(intervalSeconds, averageSeconds); // checks the settings now, not per device
         }
     }
 
     /// <summary>The loaded models.</summary>
-    public IReadOnlyList<LiveClassifierModel> Models => Volatile.Read(ref _models);
+    public IReadOnlyList<ILiveClassifierModel> Models => Volatile.Read(ref _models);
 
     /// <summary>
     /// Loads every model of <see cref="LiveClassificationOptions.Models"/> from <paramref name="registryRoot"/>;
@@ -47,12 +47,13 @@ public sealed class LiveClassifierFactory : ILiveClassifierFactory, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(reportProblem);
         options.ThrowIfInvalid();
-        var models = new List<LiveClassifierModel>();
+        var models = new List<ILiveClassifierModel>();
+        var registry = new ModelRegistry(registryRoot);
         foreach (string name in options.ModelNames())
         {
             try
             {
-                LiveClassifierModel model = LiveClassifierModel.Load(registryRoot, name);
+                ILiveClassifierModel model = LiveClassifierModel.LoadAny(registry, name);
                 models.Add(model);
                 HeartStreamMetrics.SetModelInfo(model.Name, model.Version, model.Session.ExecutionProvider);
             }
@@ -65,13 +66,13 @@ public sealed class LiveClassifierFactory : ILiveClassifierFactory, IDisposable
         return new LiveClassifierFactory(models, options.IntervalSeconds, options.AverageSeconds);
     }
 
-    public IReadOnlyList<LiveWindowClassifier> Create(string deviceId)
+    public IReadOnlyList<ILiveClassifier> Create(string deviceId)
     {
-        LiveClassifierModel[] models = Volatile.Read(ref _models);
-        var classifiers = new LiveWindowClassifier[models.Length];
+        ILiveClassifierModel[] models = Volatile.Read(ref _models);
+        var classifiers = new ILiveClassifier[models.Length];
         for (int i = 0; i < classifiers.Length; i++)
         {
-            classifiers[i] = new LiveWindowClassifier(models[i], _intervalSeconds, _averageSeconds);
+            classifiers[i] = models[i].CreateClassifier(_intervalSeconds, _averageSeconds);
         }
 
         return classifiers;
@@ -85,7 +86,7 @@ public sealed class LiveClassifierFactory : ILiveClassifierFactory, IDisposable
     public bool TryReload(ModelRegistry registry, string name, string version, out string message)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        LiveClassifierModel? candidate = null;
+        ILiveClassifierModel? candidate = null;
         lock (_gate)
         {
             int index = Array.FindIndex(_models, m => m.Name == name);
@@ -97,13 +98,9 @@ public sealed class LiveClassifierFactory : ILiveClassifierFactory, IDisposable
                     throw new ArgumentException($"classifier {name} is not served by this instance");
                 }
 
-                candidate = LiveClassifierModel.Load(registry.Resolve(name, FeatureSettings.Default.Hash(), version));
-                using (var probe = new OnnxWindowClassifier(candidate.Session, candidate.WindowFrames, candidate.WindowFrames))
-                {
-                    ModelSelfTest.CheckClassifier(probe, candidate.Identity);
-                }
-
-                _ = new LiveWindowClassifier(candidate, _intervalSeconds, _averageSeconds);
+                candidate = LiveClassifierModel.LoadAny(registry, name, version);
+                candidate.SelfTest();
+                _ = candidate.CreateClassifier(_intervalSeconds, _averageSeconds);
             }
 #pragma warning disable CA1031 // an untrusted model must never stop the live service; the reason is reported
             catch (Exception e)
@@ -114,7 +111,7 @@ public sealed class LiveClassifierFactory : ILiveClassifierFactory, IDisposable
                 return false;
             }
 
-            LiveClassifierModel[] next = [.. _models];
+            ILiveClassifierModel[] next = [.. _models];
             _retired.Add(next[index]);
             next[index] = candidate;
             Volatile.Write(ref _models, next);
@@ -130,7 +127,7 @@ public sealed class LiveClassifierFactory : ILiveClassifierFactory, IDisposable
         ArgumentNullException.ThrowIfNull(registry);
         lock (_gate)
         {
-            foreach (LiveClassifierModel model in _models)
+            foreach (ILiveClassifierModel model in _models)
             {
                 string name = model.Name;
                 _watchers.Add(new ModelVersionWatcher(registry, name, model.Version, (string version, out string message) => TryReload(registry, name, version, out message), report, interval));
@@ -147,13 +144,13 @@ public sealed class LiveClassifierFactory : ILiveClassifierFactory, IDisposable
                 watcher.Dispose();
             }
 
-            foreach (LiveClassifierModel model in _models)
+            foreach (ILiveClassifierModel model in _models)
             {
                 HeartStreamMetrics.RemoveModelInfo(model.Name);
                 model.Dispose();
             }
 
-            foreach (LiveClassifierModel model in _retired)
+            foreach (ILiveClassifierModel model in _retired)
             {
                 model.Dispose();
             }

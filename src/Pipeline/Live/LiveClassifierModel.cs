@@ -15,7 +15,7 @@ namespace HeartStream.Pipeline.Live;
 /// "extrasystole". "abnormal", "murmur" and "artifact" already are keys. So a murmur-model result reads
 /// {"Present", "Unknown", "Absent", "murmur"} with "murmur" = "Present".
 /// </remarks>
-public sealed class LiveClassifierModel : IDisposable
+public sealed class LiveClassifierModel : ILiveClassifierModel
 {
     private const string InputName = "features";
     private const string OutputName = "probabilities";
@@ -101,6 +101,33 @@ public sealed class LiveClassifierModel : IDisposable
         "murmur" or "abnormal" or "artifact" => className,
         _ => null,
     };
+
+    /// <inheritdoc />
+    public ILiveClassifier CreateClassifier(double intervalSeconds, double averageSeconds) => new LiveWindowClassifier(this, intervalSeconds, averageSeconds);
+
+    /// <inheritdoc />
+    public void SelfTest()
+    {
+        using var probe = new OnnxWindowClassifier(Session, WindowFrames, WindowFrames);
+        ModelSelfTest.CheckClassifier(probe, Identity);
+    }
+
+    /// <summary>
+    /// Loads a registered live classifier of either kind: a window classifier (kind "classifier") or a frame classifier
+    /// (kind "frame-classifier", <see cref="FrameClassifierModel"/>).
+    /// </summary>
+    public static ILiveClassifierModel LoadAny(RegisteredModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Manifest.Kind == ModelManifest.FrameClassifierKind ? FrameClassifierModel.Load(model) : Load(model);
+    }
+
+    /// <summary>Resolves <paramref name="name"/> (its default or given version) in <paramref name="registry"/> and loads it, of either kind.</summary>
+    public static ILiveClassifierModel LoadAny(ModelRegistry registry, string name, string? version = null)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        return LoadAny(registry.Resolve(name, FeatureSettings.Default.Hash(), version));
+    }
 
     /// <summary>Loads a registered classifier (see <see cref="ModelRegistry.Resolve"/>) into a session of its own.</summary>
     /// <exception cref="InvalidDataException">The model is not a window classifier, or its manifest and graph disagree.</exception>

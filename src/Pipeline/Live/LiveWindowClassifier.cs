@@ -20,7 +20,7 @@ namespace HeartStream.Pipeline.Live;
 /// classification and a read allocate nothing. Not thread-safe: one instance per device and model, called on the
 /// device's analysis thread.</para>
 /// </remarks>
-public sealed class LiveWindowClassifier : INormalizedFrameObserver
+public sealed class LiveWindowClassifier : ILiveClassifier
 {
     /// <summary>Results kept until read; more than this many classifications within one push drop the oldest.</summary>
     public const int MaxPendingResults = 8;
@@ -89,6 +89,15 @@ public sealed class LiveWindowClassifier : INormalizedFrameObserver
     }
 
     public LiveClassifierModel Model => _model;
+
+    /// <inheritdoc />
+    public string Identity => _model.Identity;
+
+    /// <inheritdoc />
+    public int ResultLength => _classes;
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Name(ReadOnlySpan<float> result) => _model.ToDictionary(result);
 
     /// <summary>Frames between two classifications.</summary>
     public int IntervalFrames { get; }

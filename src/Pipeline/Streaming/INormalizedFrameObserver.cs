@@ -13,4 +13,14 @@ public interface INormalizedFrameObserver
     /// <param name="channels">Feature channels per frame.</param>
     /// <param name="firstFrame">Index, since the start of the stream, of the first frame in <paramref name="frames"/>.</param>
     void OnFrames(ReadOnlySpan<float> frames, int channels, long firstFrame);
+
+    /// <summary>
+    /// The 2 kHz audio the frames are computed from, as the front end resamples it and before the frames it completes
+    /// are released (observers that compute features of their own, such as a spectrogram, read it). Default: ignored.
+    /// </summary>
+    /// <param name="audio">2 kHz samples, valid only during the call.</param>
+    /// <param name="firstSample">Index, since the start of the stream, of the first sample in <paramref name="audio"/>.</param>
+    void OnAudio(ReadOnlySpan<float> audio, long firstSample)
+    {
+    }
 }

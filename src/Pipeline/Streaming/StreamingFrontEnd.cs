@@ -226,6 +226,7 @@ public sealed class StreamingFrontEnd
             return 0;
         }
 
+        FrameObserver?.OnAudio(audio, _resampledSamples);
         RecordPeaks(audio);
         int frames = _extractor.Process(audio, _frames);
         RecordLevels(frames);

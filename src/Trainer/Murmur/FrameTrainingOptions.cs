@@ -25,5 +25,11 @@ public sealed record FrameTrainingOptions
 
     public int Seed { get; init; } = 20160;
 
+    /// <summary>A recording shorter than this is "cannot tell" (evaluated and served alike; ~1 % of CirCor's).</summary>
+    public double MinHeardSeconds { get; init; } = 8;
+
+    /// <summary>A recording whose mean top frame posterior is below this is "cannot tell" (the model hears no clear heart).</summary>
+    public double MinConfidence { get; init; } = 0.5;
+
     public int Threads { get; init; } = Math.Max(1, Environment.ProcessorCount);
 }

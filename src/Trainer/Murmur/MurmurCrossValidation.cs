@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using HeartStream.Pipeline;
 using HeartStream.Trainer.Torch;
 using HeartStream.Training.Data;
 using TorchSharp;
@@ -16,7 +17,14 @@ public sealed record MurmurCvResult(
     IReadOnlyList<MurmurFigures> FoldFigures,
     MurmurFigures Pooled,
     MurmurThresholds AllOutOfFold,
-    double Seconds);
+    double Seconds,
+    IReadOnlyList<RecordingDiagnostics> Recordings);
+
+/// <summary>
+/// One recording's out-of-fold output: its murmur score, the mean frame posterior of every class (class order of
+/// <see cref="MurmurFrameLabels.Classes"/>) and the mean of the frames' highest posterior (the model's confidence).
+/// </summary>
+public sealed record RecordingDiagnostics(string Recording, string Patient, MurmurStatus Truth, bool? HeardHere, int Fold, int Frames, double Score, double Confidence, double[] MeanPosteriors);
 
 /// <summary>
 /// Patient-wise stratified k-fold cross-validation of the murmur frame model: patients (CirCor "Additional ID" groups)
@@ -61,6 +69,7 @@ public static class MurmurCrossValidation
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Dictionary<string, int> fold = AssignFolds(recordings, folds, options.Seed);
         var scores = new List<PatientScore>();
+        var diagnostics = new List<RecordingDiagnostics>();
         for (int k = 0; k < folds; k++)
         {
             MurmurRecording[] train = [.. recordings.Where(r => fold[r.PatientKey] != k && r.Info.Murmur != MurmurStatus.Unknown)];
@@ -77,7 +86,7 @@ public static class MurmurCrossValidation
                 (m, epoch) => epoch == options.Epochs || epoch % 4 == 0
                     ? "held-out AUROC " + MurmurDecision.Auroc(Score(m, test, spec, options, firstSpectral, foldIndex)).ToString("0.000", CultureInfo.InvariantCulture)
                     : null);
-            scores.AddRange(Score(model, test, spec, options, firstSpectral, k));
+            scores.AddRange(Score(model, test, spec, options, firstSpectral, k, diagnostics));
         }
 
         var thresholds = new MurmurThresholds[folds];
@@ -90,11 +99,11 @@ public static class MurmurCrossValidation
         }
 
         MurmurFigures pooled = MurmurDecision.Figures(scores, s => thresholds[s.Fold]);
-        return new MurmurCvResult(scores, thresholds, figures, pooled, MurmurDecision.Choose(scores), clock.Elapsed.TotalSeconds);
+        return new MurmurCvResult(scores, thresholds, figures, pooled, MurmurDecision.Choose(scores), clock.Elapsed.TotalSeconds, diagnostics);
     }
 
     /// <summary>Patient scores (max over the patient's recordings) of a model on <paramref name="recordings"/>.</summary>
-    public static List<PatientScore> Score(nn.Module<Tensor, Tensor> model, IReadOnlyList<MurmurRecording> recordings, FrameTcnSpec spec, FrameTrainingOptions options, int firstSpectral, int fold)
+    public static List<PatientScore> Score(nn.Module<Tensor, Tensor> model, IReadOnlyList<MurmurRecording> recordings, FrameTcnSpec spec, FrameTrainingOptions options, int firstSpectral, int fold, List<RecordingDiagnostics>? diagnostics = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(options);
@@ -103,13 +112,48 @@ public static class MurmurCrossValidation
         {
             float[] p = FrameModelInference.Posteriors(model, r, spec.Classes, options.CropFrames, firstSpectral);
             double s = MurmurDecision.RecordingScore(p, r.Frames);
-            if (!best.TryGetValue(r.PatientKey, out PatientScore? old) || s > old.Score)
+            RecordingDiagnostics d = Diagnose(r, p, spec.Classes, fold, s);
+            diagnostics?.Add(d);
+            if (r.Frames / (double)AnalysisRate.FrameRate < options.MinHeardSeconds || d.Confidence < options.MinConfidence)
+            {
+                // "Cannot tell" from this recording, as the service would say; a patient with no usable one is Unknown.
+                best.TryAdd(r.PatientKey, new PatientScore(r.PatientKey, r.Info.Murmur ?? MurmurStatus.Unknown, double.NaN, fold));
+                continue;
+            }
+
+            if (!best.TryGetValue(r.PatientKey, out PatientScore? old) || double.IsNaN(old.Score) || s > old.Score)
             {
                 best[r.PatientKey] = new PatientScore(r.PatientKey, r.Info.Murmur ?? MurmurStatus.Unknown, s, fold);
             }
         }
 
         return [.. best.Values.OrderBy(v => v.Patient, StringComparer.Ordinal)];
+    }
+
+    private static RecordingDiagnostics Diagnose(MurmurRecording r, float[] p, int classes, int fold, double score)
+    {
+        int n = r.Frames;
+        var mean = new double[classes];
+        double confidence = 0;
+        for (int t = 0; t < n; t++)
+        {
+            float top = 0;
+            for (int k = 0; k < classes; k++)
+            {
+                float v = p[(k * n) + t];
+                mean[k] += v;
+                top = Math.Max(top, v);
+            }
+
+            confidence += top;
+        }
+
+        for (int k = 0; k < classes; k++)
+        {
+            mean[k] /= Math.Max(1, n);
+        }
+
+        return new RecordingDiagnostics(r.Info.Id, r.PatientKey, r.Info.Murmur ?? MurmurStatus.Unknown, r.Info.MurmurHeardHere, fold, n, score, confidence / Math.Max(1, n), mean);
     }
 
     private static ulong Hash(int seed, string key) =>

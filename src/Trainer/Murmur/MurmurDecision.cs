@@ -3,13 +3,16 @@ using HeartStream.Training.Data;
 
 namespace HeartStream.Trainer.Murmur;
 
-/// <summary>A patient's murmur evidence: the highest recording score over the auscultation locations.</summary>
+/// <summary>
+/// A patient's murmur evidence: the highest recording score over the auscultation locations; NaN when no recording
+/// could tell (too short, or no clear heart sounds), which decides Unknown.
+/// </summary>
 public sealed record PatientScore(string Patient, MurmurStatus Truth, double Score, int Fold);
 
 /// <summary>Patient rule: Present at or above <see cref="Present"/>, Unknown at or above <see cref="Unknown"/>, else Absent.</summary>
 public sealed record MurmurThresholds(double Unknown, double Present)
 {
-    public MurmurStatus Decide(double score) => score >= Present ? MurmurStatus.Present : score >= Unknown ? MurmurStatus.Unknown : MurmurStatus.Absent;
+    public MurmurStatus Decide(double score) => double.IsNaN(score) ? MurmurStatus.Unknown : score >= Present ? MurmurStatus.Present : score >= Unknown ? MurmurStatus.Unknown : MurmurStatus.Absent;
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"unknown >= {Unknown:0.0000}, present >= {Present:0.0000}");
 }
@@ -65,8 +68,8 @@ public static class MurmurDecision
     public static double Auroc(IReadOnlyList<PatientScore> scores)
     {
         ArgumentNullException.ThrowIfNull(scores);
-        double[] pos = [.. scores.Where(s => s.Truth == MurmurStatus.Present).Select(s => s.Score)];
-        double[] neg = [.. scores.Where(s => s.Truth == MurmurStatus.Absent).Select(s => s.Score)];
+        double[] pos = [.. scores.Where(s => s.Truth == MurmurStatus.Present && !double.IsNaN(s.Score)).Select(s => s.Score)];
+        double[] neg = [.. scores.Where(s => s.Truth == MurmurStatus.Absent && !double.IsNaN(s.Score)).Select(s => s.Score)];
         if (pos.Length == 0 || neg.Length == 0)
         {
             return double.NaN;
@@ -93,7 +96,7 @@ public static class MurmurDecision
             throw new ArgumentException("No patients to choose thresholds on.", nameof(calibration));
         }
 
-        double[] cuts = [.. calibration.Select(s => s.Score).Append(double.PositiveInfinity).Distinct().Order()];
+        double[] cuts = [.. calibration.Select(s => s.Score).Where(s => !double.IsNaN(s)).Append(double.PositiveInfinity).Distinct().Order()];
         double best = double.NegativeInfinity;
         var chosen = new MurmurThresholds(cuts[0], cuts[0]);
         for (int i = 0; i < cuts.Length; i++)

@@ -99,15 +99,22 @@ public sealed class AnalyzeCommandTests(ITestOutputHelper output) : IDisposable
             double bpm = f.GetProperty("heart_rate_bpm").GetDouble();
             Assert.InRange(bpm, 40, 200);
 
-            // Every shipped classifier reports a probability distribution over its classes.
-            JsonElement[] classifiers = [.. f.GetProperty("class_probabilities").EnumerateObject().Select(p => p.Value)];
+            // Every shipped window classifier reports a probability distribution over its classes; the murmur frame
+            // model reports P(murmur) and its score, and a decision.
+            JsonProperty[] classifiers = [.. f.GetProperty("class_probabilities").EnumerateObject()];
             Assert.Equal(3, classifiers.Length);
-            foreach (JsonElement c in classifiers)
+            foreach (JsonProperty c in classifiers.Where(c => !c.Name.StartsWith("classifier-murmur ", StringComparison.Ordinal)))
             {
-                double[] p = [.. c.EnumerateObject().Select(x => x.Value.GetDouble())];
+                double[] p = [.. c.Value.EnumerateObject().Select(x => x.Value.GetDouble())];
                 Assert.True(p.Length >= 2 && p.All(v => v is >= 0 and <= 1), $"bad probabilities {c}");
                 Assert.InRange(p.Sum(), 0.99, 1.01);
             }
+
+            JsonProperty murmur = Assert.Single(classifiers, c => c.Name.StartsWith("classifier-murmur ", StringComparison.Ordinal));
+            Assert.InRange(murmur.Value.GetProperty("murmur").GetDouble(), 0, 1);
+            Assert.InRange(murmur.Value.GetProperty("murmur_score").GetDouble(), 0, 1);
+            string? decision = f.GetProperty("decisions").GetProperty(murmur.Name).GetProperty("decision").GetString();
+            Assert.Contains(decision, new[] { "Present", "Unknown", "Absent" });
             JsonElement[] sounds = [.. f.GetProperty("sounds").EnumerateArray()];
             Assert.True(sounds.Length > 20, $"{f.GetProperty("file")}: only {sounds.Length} sounds");
             Assert.Equal(f.GetProperty("s1_count").GetInt32(), sounds.Count(s => s.GetProperty("type").GetString() == "S1"));
@@ -155,7 +162,7 @@ public sealed class AnalyzeCommandTests(ITestOutputHelper output) : IDisposable
         Assert.StartsWith(s_samples[3] + ": 29.0 s at 2000 Hz", lines[0], StringComparison.Ordinal);
         Assert.True(lines.Length > 40, r.ToString());
         // After the summary: one line per shipped classifier, then one line per sound.
-        Assert.All(lines.Skip(1).Take(3), l => Assert.Matches(@"^  classifier-\w+ [\d.]+: (\w+ \d\.\d\d(, )?)+$", l));
+        Assert.All(lines.Skip(1).Take(3), l => Assert.Matches(@"^  classifier-\w+ [\d.]+: ((Present|Unknown|Absent|cannot tell)( \([^)]*\))?; )?(\w+ \d\.\d\d(, )?)+$", l));
         Assert.All(lines.Skip(4), l => Assert.Matches(@"^  S[12]\s+start\s+\d+\.\d{3}\s+end\s+\d+\.\d{3}\s+centre\s+\d+\.\d{3}$", l));
     }
 

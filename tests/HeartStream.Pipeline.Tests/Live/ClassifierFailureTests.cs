@@ -26,7 +26,7 @@ public sealed class ClassifierFailureTests
         builder.AddOutput(builder.Softmax(builder.ReduceMean(x, [2], keepDims: false), axis: 1), "probabilities", "batch", 4);
         using OnnxSession session = OnnxSession.Load(builder.ToBytes(), new OnnxSessionOptions(), "broken classifier");
         using var broken = new LiveClassifierModel(session, "classifier-broken", "0.0.1", ["a", "b", "c", "d"], windowFrames: 128);
-        LiveClassifierModel murmur = LiveClassifierTestData.Model("classifier-murmur");
+        FrameClassifierModel murmur = LiveClassifierTestData.FrameModel("classifier-murmur");
         var logger = new ListLogger();
         double failuresBefore = MetricsScrape.Value(HeartStreamMetrics.Registry, "heartstream_classifier_failures_total", "model=\"classifier-broken\"");
         var sink = new CollectingSink();

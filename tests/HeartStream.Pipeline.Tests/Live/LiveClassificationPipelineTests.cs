@@ -18,7 +18,7 @@ public sealed class LiveClassificationPipelineTests
     {
         const string sample = "circor/46532_AV.wav"; // 20.5 s at 4 kHz: 1024 frames
         WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, sample));
-        LiveClassifierModel murmur = LiveClassifierTestData.Model("classifier-murmur");
+        LiveClassifierModel murmur = LiveClassifierTestData.Model("classifier-pascal");
         LiveClassifierModel abnormal = LiveClassifierTestData.Model("classifier-abnormal");
         var classifiers = new Recording(new LiveClassifierFactory([murmur, abnormal], intervalSeconds: 5, averageSeconds: 30));
 
@@ -29,7 +29,7 @@ public sealed class LiveClassificationPipelineTests
 
         float[] features = LiveClassifierTestData.Features(sample);
         int[] ends = [256, 506, 756, 1006];
-        foreach ((LiveClassifierModel model, string key, int index) in new[] { (murmur, "murmur", 0), (abnormal, "abnormal", 1) })
+        foreach ((LiveClassifierModel model, string key, int index) in new[] { (murmur, "murmur", 1), (abnormal, "abnormal", 1) })
         {
             List<ClassificationEvent> results = [.. events.OfType<ClassificationEvent>().Where(c => c.ModelVersion == model.Identity)];
             Assert.Equal(ends.Select(e => e / 50.0), results.Select(r => Math.Round(r.StreamTimeSeconds, 6)));
@@ -42,7 +42,7 @@ public sealed class LiveClassificationPipelineTests
             }
         }
 
-        Assert.Equal("classifier-murmur 1.0.0", murmur.Identity);
+        Assert.Equal("classifier-pascal 1.0.0", murmur.Identity);
         Assert.IsType<DeviceStatusEvent>(events[^1]);
     }
 
@@ -61,7 +61,7 @@ public sealed class LiveClassificationPipelineTests
     public async Task Classifications_ShorterThanOneWindow_NoClassificationEvents()
     {
         WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, "physionet2016", "a0035.wav"));
-        var classifiers = new LiveClassifierFactory([LiveClassifierTestData.Model("classifier-murmur")]);
+        var classifiers = new LiveClassifierFactory([LiveClassifierTestData.Model("classifier-pascal"), LiveClassifierTestData.FrameModel("classifier-murmur")]);
 
         List<PipelineEvent> events = await RunAsync(audio.Samples[..(audio.SampleRate * 5)], audio.SampleRate, classifiers); // 250 frames < 256
 
@@ -75,7 +75,7 @@ public sealed class LiveClassificationPipelineTests
         // The real pipeline's events, with every murmur probability turned high as a murmur recording would give, plus
         // the abnormal model's events (which carry no "murmur") in between: the alert must still rise.
         WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, "circor", "13918_AV.wav"));
-        var classifiers = new LiveClassifierFactory([LiveClassifierTestData.Model("classifier-murmur"), LiveClassifierTestData.Model("classifier-abnormal")]);
+        var classifiers = new LiveClassifierFactory([LiveClassifierTestData.FrameModel("classifier-murmur"), LiveClassifierTestData.Model("classifier-abnormal")]);
         List<PipelineEvent> events = await RunAsync([.. audio.Samples, .. audio.Samples, .. audio.Samples], audio.SampleRate, classifiers);
         var engine = new AlertEngine(AlertProfile.CreateAdult());
         var alerts = new List<AlertEvent>();
@@ -101,10 +101,10 @@ public sealed class LiveClassificationPipelineTests
     {
         public List<LiveWindowClassifier> Created { get; } = [];
 
-        public IReadOnlyList<LiveWindowClassifier> Create(string deviceId)
+        public IReadOnlyList<ILiveClassifier> Create(string deviceId)
         {
-            IReadOnlyList<LiveWindowClassifier> made = inner.Create(deviceId);
-            Created.AddRange(made);
+            IReadOnlyList<ILiveClassifier> made = inner.Create(deviceId);
+            Created.AddRange(made.OfType<LiveWindowClassifier>());
             return made;
         }
     }

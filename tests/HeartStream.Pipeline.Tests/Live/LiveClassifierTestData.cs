@@ -28,6 +28,23 @@ internal static class LiveClassifierTestData
         }
     }
 
+    private static readonly Dictionary<string, FrameClassifierModel> s_frameModels = new(StringComparer.Ordinal);
+
+    /// <summary>A shipped murmur frame model (kind frame-classifier), shared by the tests (never disposed).</summary>
+    public static FrameClassifierModel FrameModel(string name)
+    {
+        lock (s_frameModels)
+        {
+            if (!s_frameModels.TryGetValue(name, out FrameClassifierModel? model))
+            {
+                model = FrameClassifierModel.Load(new ModelRegistry(RepoPaths.Models).Resolve(name, FeatureSettings.Default.Hash()));
+                s_frameModels.Add(name, model);
+            }
+
+            return model;
+        }
+    }
+
     /// <summary>The offline features of a sample (the streaming normaliser over the whole recording), frame-major.</summary>
     public static float[] Features(string sample)
     {

@@ -16,7 +16,6 @@ public sealed class LiveWindowClassifierTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("classifier-abnormal")]
-    [InlineData("classifier-murmur")]
     [InlineData("classifier-pascal")]
     public void OnFrames_OneFullWindow_EqualsOfflineClassifierOnTheSameFrames(string name)
     {
@@ -43,7 +42,7 @@ public sealed class LiveWindowClassifierTests(ITestOutputHelper output)
     [Fact]
     public void OnFrames_OneFrameShortOfAWindow_ReportsNothing()
     {
-        LiveClassifierModel model = LiveClassifierTestData.Model("classifier-murmur");
+        LiveClassifierModel model = LiveClassifierTestData.Model("classifier-pascal");
         float[] features = LiveClassifierTestData.Features(Sample);
         var live = new LiveWindowClassifier(model);
         var p = new float[model.Classes.Count];
@@ -89,7 +88,7 @@ public sealed class LiveWindowClassifierTests(ITestOutputHelper output)
     [Fact]
     public void OnFrames_FrameIndexRestarts_ForgetsTheWindowAndWaitsForAFullOne()
     {
-        LiveClassifierModel model = LiveClassifierTestData.Model("classifier-murmur");
+        LiveClassifierModel model = LiveClassifierTestData.Model("classifier-pascal");
         float[] features = LiveClassifierTestData.Features(Sample);
         int w = model.WindowFrames;
         var live = new LiveWindowClassifier(model);
@@ -111,7 +110,7 @@ public sealed class LiveWindowClassifierTests(ITestOutputHelper output)
     [Fact]
     public void OnFrames_WrongChannelCount_ThrowsNamingBoth()
     {
-        var live = new LiveWindowClassifier(LiveClassifierTestData.Model("classifier-murmur"));
+        var live = new LiveWindowClassifier(LiveClassifierTestData.Model("classifier-pascal"));
         var e = Assert.Throws<ArgumentException>(() => live.OnFrames(new float[6], 3, 0));
         Assert.Contains("4-channel", e.Message, StringComparison.Ordinal);
         Assert.Contains("3-channel", e.Message, StringComparison.Ordinal);
@@ -120,7 +119,7 @@ public sealed class LiveWindowClassifierTests(ITestOutputHelper output)
     [Fact]
     public void OnFramesAndTryRead_SteadyState_AllocateNothing()
     {
-        LiveClassifierModel model = LiveClassifierTestData.Model("classifier-murmur");
+        LiveClassifierModel model = LiveClassifierTestData.Model("classifier-pascal");
         float[] features = LiveClassifierTestData.Features(Sample);
         var live = new LiveWindowClassifier(model, intervalSeconds: 1);
         var p = new float[model.Classes.Count];
@@ -165,7 +164,7 @@ public sealed class LiveWindowClassifierTests(ITestOutputHelper output)
     [Fact]
     public void Classify_CpuPerClassification_IsMeasured()
     {
-        foreach (string name in new[] { "classifier-abnormal", "classifier-murmur", "classifier-pascal" })
+        foreach (string name in new[] { "classifier-abnormal", "classifier-pascal" })
         {
             LiveClassifierModel model = LiveClassifierTestData.Model(name);
             float[] features = LiveClassifierTestData.Features(Sample);

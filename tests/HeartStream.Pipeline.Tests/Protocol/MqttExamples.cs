@@ -43,12 +43,15 @@ internal static class MqttExamples
 
     public static VitalsPayload Vitals() => PayloadMapper.ToPayload(new VitalsEvent(Device, 13, 72.4137, 0.0623, 0.9134, 5));
 
-    /// <summary>A murmur-model result as the live classifier names it: manifest classes, then the alert key "murmur".</summary>
+    /// <summary>
+    /// A murmur frame model result as the live classifier names it: "murmur" = P(murmur present) at the population's
+    /// prevalence (the alert engine's key), the raw score, and the decision as 1 / 0 over Present, Unknown, Absent.
+    /// </summary>
     public static ClassificationPayload Classification() => PayloadMapper.ToPayload(new ClassificationEvent(
         Device,
         30.12,
-        new Dictionary<string, double> { ["Present"] = 0.8714, ["Unknown"] = 0.0811, ["Absent"] = 0.0475, ["murmur"] = 0.8714 },
-        "classifier-murmur 1.0.0"));
+        new Dictionary<string, double> { ["murmur"] = 0.6214, ["murmur_score"] = 0.2731, ["Present"] = 1, ["Unknown"] = 0, ["Absent"] = 0 },
+        "classifier-murmur 2.0.0"));
 
     public static AlertPayload Alert()
     {

@@ -1,4 +1,6 @@
 using HeartStream.Pipeline.Features;
+using HeartStream.Pipeline.Inference.Models;
+using HeartStream.Pipeline.Live;
 using HeartStream.TestSupport;
 using HeartStream.Trainer.Murmur;
 using HeartStream.Trainer.Torch;
@@ -62,6 +64,62 @@ public sealed class TinyTrainingTests : IDisposable
         Assert.All(Enumerable.Range(0, ort.Length), i => Assert.True(Math.Abs(ort[i] - torchPosteriors[i]) <= 1e-4f, $"element {i}: {ort[i]} vs {torchPosteriors[i]}"));
         double score = MurmurDecision.RecordingScore(ort, present.Frames);
         Assert.InRange(score, 0, 1);
+    }
+
+    [Fact]
+    public void ShippedPackage_LoadsAsFrameClassifierAndMatchesTorchSharp()
+    {
+        IReadOnlyList<MurmurRecording> recordings = MurmurRecording.LoadAll(CirCorReader.Read(_root), FeatureSettings.Default, SpectrogramSettings.Default);
+        var spec = new FrameTcnSpec { InputChannels = recordings[0].Channels, Classes = MurmurFrameLabels.Classes, Width = 8, Dilations = [1, 2] };
+        var options = new FrameTrainingOptions { Epochs = 1, StepsPerEpoch = 3, BatchSize = 4, WarmupSteps = 1, Threads = 1 };
+        using nn.Module<Tensor, Tensor> model = FrameModelTrainer.Train(spec, recordings, options, FeatureSettings.Default.Channels);
+        var rule = new MurmurRule { UnknownAt = 0.1, PresentAt = 0.2, CalibrationSlope = 1.5, CalibrationIntercept = 0.5, TrainingPrevalence = 0.4 };
+        string registry = Path.Combine(_root, "models");
+
+        ModelManifest written = MurmurModelPackager.Save(model, spec, rule, registry, "classifier-murmur", "9.0.0", 128, FeatureSettings.Default, SpectrogramSettings.Default,
+            "two committed recordings", "none", 1, new Dictionary<string, double> { ["cv_weighted_accuracy"] = 0.5 }, "test");
+
+        RegisteredModel resolved = new ModelRegistry(registry).Resolve("classifier-murmur", FeatureSettings.Default.Hash(), "9.0.0");
+        Assert.Equal(ModelManifest.FrameClassifierKind, resolved.Manifest.Kind);
+        Assert.Equal(rule, resolved.Manifest.Murmur);
+        Assert.Equal(written.Sha256, resolved.Manifest.Sha256);
+        using FrameClassifierModel served = FrameClassifierModel.Load(resolved);
+        served.SelfTest();
+        Assert.Equal(128, served.WindowFrames);
+        foreach (MurmurRecording r in recordings)
+        {
+            // The serving path (ONNX Runtime, windows of 128 every 64 frames) against TorchSharp on the same windows.
+            float[] torch = FrameModelInference.Posteriors(model, r, spec.Classes, 128, FeatureSettings.Default.Channels);
+            float[] ort = served.Posteriors(r.Features, r.Frames);
+            Assert.Equal(torch.Length, ort.Length);
+            float worst = 0;
+            for (int i = 0; i < ort.Length; i++)
+            {
+                worst = Math.Max(worst, Math.Abs(torch[i] - ort[i]));
+            }
+
+            Assert.True(worst <= 1e-4f, $"{r.Info.Id}: largest difference {worst}");
+            Assert.Equal(MurmurDecision.RecordingScore(torch, r.Frames), served.Evidence(ort, r.Frames).Score, 4);
+        }
+    }
+
+    [Fact]
+    public void Calibrate_SyntheticLogisticScores_RecoversSlopeAndIntercept()
+    {
+        // Synthetic scores (not data): logit P(Present) = 2 logit(score) + 1 exactly, drawn with a fixed seed.
+        var random = new Random(7);
+        var scores = new List<PatientScore>();
+        for (int i = 0; i < 4000; i++)
+        {
+            double score = random.NextDouble() * 0.98 + 0.01;
+            double p = 1 / (1 + Math.Exp(-((2 * Math.Log(score / (1 - score))) + 1)));
+            scores.Add(new PatientScore($"p{i}", random.NextDouble() < p ? MurmurStatus.Present : MurmurStatus.Absent, score, 0));
+        }
+
+        (double slope, double intercept) = MurmurModelPackager.Calibrate(scores);
+
+        Assert.InRange(slope, 1.8, 2.2);
+        Assert.InRange(intercept, 0.8, 1.2);
     }
 
     public void Dispose()

@@ -26,7 +26,16 @@ public sealed record ModelManifest
     /// <summary>Dotted numeric version ("1.0.0"); compared part by part.</summary>
     public required string Version { get; init; }
 
-    /// <summary>"segmenter" or "classifier".</summary>
+    /// <summary>Model kinds a manifest may name.</summary>
+    public static readonly IReadOnlyList<string> Kinds = ["segmenter", "classifier", FrameClassifierKind];
+
+    /// <summary>
+    /// A frame classifier (the murmur frame model): "features" [batch, envelope + spectral channels, time] →
+    /// "posteriors" [batch, classes, time], with the spectrogram settings and a <see cref="MurmurRule"/>.
+    /// </summary>
+    public const string FrameClassifierKind = "frame-classifier";
+
+    /// <summary>"segmenter", "classifier" (one result per window) or "frame-classifier" (per-frame posteriors).</summary>
     public required string Kind { get; init; }
 
     /// <summary>Model file name inside the version folder.</summary>
@@ -60,6 +69,15 @@ public sealed record ModelManifest
 
     /// <summary>FeatureSettings.Hash() at training time; must equal the serving build's hash.</summary>
     public required string FeatureSettingsHash { get; init; }
+
+    /// <summary>Frame classifiers: SpectrogramSettings.CanonicalText() at training time.</summary>
+    public string? SpectrogramSettings { get; init; }
+
+    /// <summary>Frame classifiers: SpectrogramSettings.Hash() at training time; must equal the serving build's.</summary>
+    public string? SpectrogramSettingsHash { get; init; }
+
+    /// <summary>Frame classifiers of murmur: how frame posteriors become a score, a probability and a decision.</summary>
+    public MurmurRule? Murmur { get; init; }
 
     /// <summary>For segmenters: the HSMM decoder parameters file (durations, priors, sound offset) in the version folder.</summary>
     public string? DecoderFile { get; init; }
@@ -108,9 +126,19 @@ public sealed record ModelManifest
             throw new InvalidDataException($"{source} is empty (null)");
         }
 
-        if (manifest.Kind is not ("segmenter" or "classifier"))
+        if (!Kinds.Contains(manifest.Kind))
         {
-            throw new InvalidDataException($"{source}: kind must be 'segmenter' or 'classifier', got '{manifest.Kind}'");
+            throw new InvalidDataException($"{source}: kind must be one of {string.Join(", ", Kinds.Select(k => $"'{k}'"))}, got '{manifest.Kind}'");
+        }
+
+        if (manifest.Kind == FrameClassifierKind && (string.IsNullOrWhiteSpace(manifest.SpectrogramSettingsHash) || manifest.Murmur is null))
+        {
+            throw new InvalidDataException($"{source}: a {FrameClassifierKind} needs spectrogramSettingsHash and murmur (its decision rule)");
+        }
+
+        if (manifest.Murmur is { } rule && rule.Problem() is string problem)
+        {
+            throw new InvalidDataException($"{source}: murmur rule: {problem}");
         }
 
         if (string.IsNullOrWhiteSpace(manifest.FeatureSettingsHash) || string.IsNullOrWhiteSpace(manifest.ModelFile))

@@ -19,7 +19,7 @@ public sealed class ModelSelfTestTests
 
     [Theory]
     [InlineData("classifier-abnormal")]
-    [InlineData("classifier-murmur")]
+    [InlineData("classifier-pascal")]
     public void CheckClassifier_ShippedClassifier_Passes(string name)
     {
         RegisteredModel model = new ModelRegistry(RepoPaths.Models).Resolve(name, FeatureSettings.Default.Hash());
