@@ -30,7 +30,12 @@ internal static class BenchStreams
         var averaging = new Option<int?>("--neural-averaging") { Description = "Neural: least future frames of a window averaged into a frame (-1 = one window; unset = default)." };
         var segmenter = new Option<string>("--segmenter") { Description = "Live segmenter: neural (batched ONNX) or baseline.", DefaultValueFactory = _ => LiveAnalyzers.Neural };
         segmenter.AcceptOnlyFromAmong(LiveAnalyzers.Neural, LiveAnalyzers.Baseline);
-        var command = new Command("streams", "Measure the live pipeline with many simulated devices.") { count, seconds, data, speed, lookahead, step, segmenter, window, hop, emission, averaging };
+        var classifiers = new Option<string>("--classifiers")
+        {
+            Description = "Live classifiers of every device, comma-separated (Classification:Models; default the service's; \"\" = none).",
+            DefaultValueFactory = _ => new LiveClassificationOptions().Models,
+        };
+        var command = new Command("streams", "Measure the live pipeline with many simulated devices.") { count, seconds, data, speed, lookahead, step, segmenter, window, hop, emission, averaging, classifiers };
         command.SetAction((parse, ct) => RunAsync(
             parse.GetValue(count), parse.GetValue(seconds), parse.GetValue(data), parse.GetValue(speed),
             new LivePipelineOptions
@@ -38,11 +43,12 @@ internal static class BenchStreams
                 DecoderLookaheadSeconds = parse.GetValue(lookahead), DecoderStepSeconds = parse.GetValue(step), Segmenter = parse.GetValue(segmenter)!,
                 NeuralWindowFrames = parse.GetValue(window), NeuralHopFrames = parse.GetValue(hop), NeuralLookaheadFrames = parse.GetValue(emission),
                 NeuralAveragingLookaheadFrames = parse.GetValue(averaging),
-            }));
+            },
+            new LiveClassificationOptions { Models = parse.GetValue(classifiers) ?? "" }));
         return command;
     }
 
-    private static async Task<int> RunAsync(int count, double seconds, DirectoryInfo? data, double speed, LivePipelineOptions options)
+    private static async Task<int> RunAsync(int count, double seconds, DirectoryInfo? data, double speed, LivePipelineOptions options, LiveClassificationOptions classification)
     {
         if (count < 1 || !(seconds > 0) || !(speed > 0))
         {
@@ -76,6 +82,9 @@ internal static class BenchStreams
         SegmentationAnalyzerFactory? baseline = neural is null ? SegmentationAnalyzerFactory.Load(DefaultPaths.BaselineParameters, options) : null;
         IDeviceAnalyzerFactory analyzers = neural ?? (IDeviceAnalyzerFactory)baseline!;
         await WarmUpAsync(analyzers, files[0]).ConfigureAwait(false);
+        using LiveClassifierFactory? classifiers = classification.ModelNames().Count == 0
+            ? null
+            : LiveClassifierFactory.Load(DefaultPaths.Models, classification, problem => Console.Error.WriteLine($"warning: {problem}"));
         long runsBefore = neural?.Stage.Runs ?? 0;
         long windowsBefore = neural?.Stage.Windows ?? 0;
         double runSecondsBefore = neural?.Stage.RunSeconds ?? 0;
@@ -90,7 +99,7 @@ internal static class BenchStreams
         TimeSpan cpuBefore = self.TotalProcessorTime;
         var wall = Stopwatch.StartNew();
 
-        await using var pipeline = new LivePipeline(options, analyzers, [new MetricsEventSink(), latency]);
+        await using var pipeline = new LivePipeline(options, analyzers, [new MetricsEventSink(), latency], classifiers: classifiers);
         pipeline.Start();
         var random = new Random(42);
         for (int i = 0; i < count; i++)
@@ -141,6 +150,7 @@ internal static class BenchStreams
         {
             Console.WriteLine($"decoder             baseline, look-ahead {baseline!.DecoderOptions.LookaheadSeconds:0.##} s, step {baseline.DecoderOptions.StepSeconds:0.##} s, bound from a sound's end {baseline.MaxLatencySeconds(2000):0.00} s at 2 kHz, {baseline.MaxLatencySeconds(4000):0.00} s at 4 kHz");
         }
+        Console.WriteLine($"classifiers         {(classifiers is null || classifiers.Models.Count == 0 ? "none" : string.Join(", ", classifiers.Models.Select(m => m.Identity)))}, every {classification.IntervalSeconds:0.#} s per device; {latency.Classifications} results");
         Console.WriteLine($"latency             p50 {p50:0.000} s, p99 {p99:0.000} s ({latency.Count} beats)");
         Console.WriteLine($"cpu                 {cpu / streamed:0.00} cores ({cpu:0.0} s CPU over {streamed:0.0} s; {Environment.ProcessorCount} logical cores)");
         Console.WriteLine($"memory              {workingSetStreaming / 1048576.0:0} MB working set, {(workingSetStreaming - workingSetBefore) / 1048576.0 / count:0.000} MB per stream");
@@ -166,8 +176,15 @@ internal static class BenchStreams
 
         public long Count { get; private set; }
 
+        public long Classifications { get; private set; }
+
         public ValueTask WriteAsync(PipelineEvent pipelineEvent, CancellationToken cancellationToken = default)
         {
+            if (pipelineEvent is ClassificationEvent)
+            {
+                Classifications++;
+            }
+
             if (pipelineEvent is BeatEvent beat && double.IsFinite(beat.LatencySeconds))
             {
                 _buckets[Math.Clamp((int)(beat.LatencySeconds * 1000), 0, _buckets.Length - 1)]++;

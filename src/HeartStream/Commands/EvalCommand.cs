@@ -132,6 +132,40 @@ internal static class EvalCommand
         return command;
     }
 
+    /// <summary>
+    /// The murmur frame model is trained on every CirCor patient, so a split of CirCor would score it on its own
+    /// training data: its figures are the cross-validation it shipped with (heartstream-train murmur), printed here.
+    /// </summary>
+    private static int FrameModelFigures(ModelManifest manifest, bool json)
+    {
+        IReadOnlyDictionary<string, double> m = manifest.Metrics;
+        double Get(string key) => m.TryGetValue(key, out double v) ? v : double.NaN;
+        if (json)
+        {
+            var doc = new System.Text.Json.Nodes.JsonObject
+            {
+                ["task"] = "murmur",
+                ["model"] = $"{manifest.Name} {manifest.Version}",
+                ["source"] = "cross-validation at training time (heartstream-train murmur)",
+                ["folds"] = Get("cv_folds"),
+                ["weighted_accuracy"] = Get("cv_weighted_accuracy"),
+                ["weighted_accuracy_fold_sd"] = Get("cv_weighted_accuracy_fold_sd"),
+                ["se_present"] = Get("cv_se_present"),
+                ["sp_absent"] = Get("cv_sp_absent"),
+                ["auroc"] = Get("cv_auroc"),
+                ["patients"] = Get("cv_patients"),
+            };
+            Console.WriteLine(doc.ToJsonString());
+            return 0;
+        }
+
+        Console.WriteLine($"murmur: model {manifest.Name} {manifest.Version} is a frame model trained on every CirCor patient; a CirCor split would score it on its own training data.");
+        Console.WriteLine(FormattableString.Invariant(
+            $"  its {Get("cv_folds"):0}-fold patient-wise cross-validation ({Get("cv_patients"):0} patients; `{manifest.Command}`): weighted accuracy {Get("cv_weighted_accuracy"):0.000} (fold sd {Get("cv_weighted_accuracy_fold_sd"):0.000}), Se(Present) {Get("cv_se_present"):0.000}, Sp(Absent) {Get("cv_sp_absent"):0.000}, AUROC {Get("cv_auroc"):0.000}"));
+        Console.WriteLine("  to measure it again: heartstream-train murmur --data ../shared/data (src/Trainer; about 5 minutes)");
+        return 0;
+    }
+
     private static int RunClassification(ClassificationTask task, DirectoryInfo data, string split, FileInfo? labels, string? modelName, bool json)
     {
         if (!data.Exists)
@@ -154,6 +188,11 @@ internal static class EvalCommand
         try
         {
             registered = new ModelRegistry(DefaultPaths.Models).Resolve(name, FeatureSettings.Default.Hash(), version);
+            if (registered.Manifest.Kind == ModelManifest.FrameClassifierKind && task == ClassificationTask.Murmur)
+            {
+                return FrameModelFigures(registered.Manifest, json);
+            }
+
             if (registered.Manifest.Kind != "classifier" || registered.Manifest.Classes.Count != ClassificationTasks.Classes(task).Count)
             {
                 Console.Error.WriteLine($"error: model '{name}' is a {registered.Manifest.Kind} with classes [{string.Join(", ", registered.Manifest.Classes)}], not a {task} classifier");

@@ -35,7 +35,7 @@ internal static class RunCommand
         var beats = new Option<bool>("--print-beats") { Description = "Print every detected S1/S2." };
         var parameters = new Option<string?>("--params") { Description = "Baseline segmenter parameters JSON (default: the shipped baseline); implies --segmenter baseline." };
         var segmenter = new Option<string?>("--segmenter") { Description = "Live segmenter: neural (default; batched ONNX, falls back to the baseline when the model cannot load) or baseline." };
-        var classifiers = new Option<string?>("--classifiers") { Description = "Live classifier models, comma-separated (Classification:Models; default classifier-abnormal,classifier-murmur; \"\" = none)." };
+        var classifiers = new Option<string?>("--classifiers") { Description = "Live classifier models, comma-separated (Classification:Models; default classifier-murmur; classifier-abnormal is opt-in; \"\" = none)." };
         var mqttHost = new Option<string?>("--mqtt-host") { Description = "MQTT broker host (Mqtt:Host): ingest gateway audio, run alerts and publish every output there." };
         var mqttPort = new Option<int?>("--mqtt-port") { Description = "MQTT broker port (Mqtt:Port, default 1883)." };
         var command = new Command("run", "Run the live service over replayed WAV files, raw PCM from stdin and/or gateway audio from an MQTT broker.")

@@ -14,8 +14,10 @@ public sealed class LiveClassificationOptions
     /// <summary>
     /// Comma-separated classifier names in the model registry (models/&lt;name&gt;/current); empty turns live
     /// classification off. A model that cannot be loaded is logged and skipped; segmentation runs regardless.
+    /// Default: the murmur frame model only. classifier-abnormal 1.0.0 is shipped but opt-in: on normal recordings it
+    /// raised 15.5 false abnormal-heart-sound alerts per monitored hour (docs/ALERTS.md), so it is not on by default.
     /// </summary>
-    public string Models { get; set; } = "classifier-abnormal,classifier-murmur";
+    public string Models { get; set; } = "classifier-murmur";
 
     /// <summary>Stream seconds between two classifications of a device (each classifies the last window, 5.12 s).</summary>
     public double IntervalSeconds { get; set; } = 5.0;

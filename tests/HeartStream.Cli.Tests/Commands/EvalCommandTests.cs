@@ -110,4 +110,28 @@ public sealed class EvalCommandTests(ITestOutputHelper output)
         Assert.Contains("truncated", line, StringComparison.Ordinal);
         Assert.Equal(1, JsonDocument.Parse(r.Stdout).RootElement.GetProperty("recordings").GetInt32());
     }
+
+    [Fact]
+    public void EvalClassification_MurmurFrameModel_ReportsItsCrossValidationFromTheManifest()
+    {
+        // The shipped murmur model is trained on every CirCor patient: eval reports its cross-validation, keyed as the
+        // window classifiers' reports plus folds / se_present / sp_absent / auroc, and says where the figures come from.
+        using var data = new TinyCirCorData();
+        CliResult r = Cli.Run(["eval", "classification", "--task", "murmur", "--data", data.Root, "--json"]);
+        output.WriteLine(r.ToString());
+        Assert.True(r.ExitCode == 0, r.ToString());
+        using JsonDocument doc = JsonDocument.Parse(r.Stdout);
+        JsonElement root = doc.RootElement;
+        Assert.StartsWith("classifier-murmur 2.", root.GetProperty("model").GetString(), StringComparison.Ordinal);
+        Assert.Contains("cross-validation", root.GetProperty("source").GetString(), StringComparison.Ordinal);
+        Assert.InRange(root.GetProperty("folds").GetDouble(), 2, 20);
+        Assert.InRange(root.GetProperty("patients").GetDouble(), 400, 1000);
+        foreach (string k in new[] { "weighted_accuracy", "se_present", "sp_absent", "auroc" })
+        {
+            Assert.InRange(root.GetProperty(k).GetDouble(), 0.5, 1.0);
+        }
+
+        CliResult text = Cli.Run(["eval", "classification", "--task", "murmur", "--data", data.Root]);
+        Assert.Contains("heartstream-train murmur", text.Stdout, StringComparison.Ordinal);
+    }
 }
