@@ -31,6 +31,9 @@ public sealed class StreamingSpectrogram
     private readonly int _hop;
     private readonly int _bins;
     private readonly int _lead;          // samples of the window before the start of its audio frame
+    // Every stream of the same settings shares one read-only basis (32 KB with the defaults), not one per device.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (float[] Basis, double WindowSum)> s_bases = new(StringComparer.Ordinal);
+
     private readonly float[] _basis;     // 2 × bins rows of window length: w(n) cos, w(n) sin
     private readonly float[] _ring;      // 2 × window, every sample written twice so a window is contiguous
     private readonly float _scale;
@@ -55,25 +58,32 @@ public sealed class StreamingSpectrogram
         _hop = settings.HopSamples;
         _bins = settings.Bins;
         _lead = (_window - _hop) / 2;
-        _basis = new float[2 * _bins * _window];
-        double windowSum = 0;
-        for (int n = 0; n < _window; n++)
-        {
-            double w = 0.5 - (0.5 * Math.Cos(2 * Math.PI * (n + 0.5) / _window)); // symmetric about the centre
-            windowSum += w;
-            for (int k = 0; k < _bins; k++)
-            {
-                double phase = 2 * Math.PI * settings.BinHz(k) * n / settings.SampleRate;
-                _basis[(2 * k * _window) + n] = (float)(w * Math.Cos(phase));
-                _basis[(((2 * k) + 1) * _window) + n] = (float)(w * Math.Sin(phase));
-            }
-        }
-
+        (_basis, double windowSum) = s_bases.GetOrAdd(settings.CanonicalText(), _ => Basis(settings));
         double half = windowSum / 2;
         _scale = (float)(1.0 / (half * half));
         _logFloor = (float)settings.PowerFloor;
         _ring = new float[2 * _window];
         _untilFrame = _hop + _lead;
+    }
+
+    private static (float[] Basis, double WindowSum) Basis(SpectrogramSettings settings)
+    {
+        int window = settings.WindowSamples, bins = settings.Bins;
+        var basis = new float[2 * bins * window];
+        double windowSum = 0;
+        for (int n = 0; n < window; n++)
+        {
+            double w = 0.5 - (0.5 * Math.Cos(2 * Math.PI * (n + 0.5) / window)); // symmetric about the centre
+            windowSum += w;
+            for (int k = 0; k < bins; k++)
+            {
+                double phase = 2 * Math.PI * settings.BinHz(k) * n / settings.SampleRate;
+                basis[(2 * k * window) + n] = (float)(w * Math.Cos(phase));
+                basis[(((2 * k) + 1) * window) + n] = (float)(w * Math.Sin(phase));
+            }
+        }
+
+        return (basis, windowSum);
     }
 
     /// <summary>The settings the frames are computed with.</summary>

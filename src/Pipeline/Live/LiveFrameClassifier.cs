@@ -18,8 +18,9 @@ namespace HeartStream.Pipeline.Live;
 /// minimum confidence, the result is [NaN, NaN, 0, 1, 0]: Unknown, and no probability, so the alert engine treats the
 /// condition as unknown rather than absent or present.</para>
 /// <para>A frame index that does not follow the previous one (the analyzer was reset) starts over, as does audio
-/// that does not follow. Every buffer is sized in the constructor: audio, frames and a classification allocate
-/// nothing. Not thread-safe: one instance per device, on the device's analysis thread.</para>
+/// that does not follow. Every buffer is sized in the constructor (the window scratch once per analysis thread):
+/// audio, frames and a classification allocate nothing. Not thread-safe: one instance per device, on the device's
+/// analysis thread.</para>
 /// </remarks>
 public sealed class LiveFrameClassifier : ILiveClassifier
 {
@@ -27,7 +28,7 @@ public sealed class LiveFrameClassifier : ILiveClassifier
     public const int MaxPendingResults = 8;
 
     private const int AudioBlock = 1024;      // samples handed to the spectrogram at once: bounds its output buffer
-    private const int SpectrumLeadFrames = 1024; // how far the spectrogram may run ahead of the envelope frames
+    private const int SpectrumLeadFrames = 128; // how far the spectrogram may run ahead of the envelope frames (2.6 s; it leads by the front end's latency, < 1 s)
 
     private readonly FrameClassifierModel _model;
     private readonly StreamingSpectrogram _spectrogram;
@@ -41,8 +42,12 @@ public sealed class LiveFrameClassifier : ILiveClassifier
     private readonly float[] _envRing;
     private readonly float[] _specRing;
     private readonly float[] _specBlock;
-    private readonly float[] _input;
-    private readonly float[] _output;
+    // The window and its posteriors (50 KB with the defaults) are scratch of the analysis thread, not of the device:
+    // Classify runs synchronously on the device's analysis thread, so devices on one thread can share them.
+    [ThreadStatic]
+    private static float[]? t_input;
+    [ThreadStatic]
+    private static float[]? t_output;
     private readonly long[] _inputShape;
     private readonly long[] _outputShape;
     private readonly MurmurEvidence[] _blocks;  // evidence of the last AveragedRuns runs
@@ -92,8 +97,6 @@ public sealed class LiveFrameClassifier : ILiveClassifier
         _envRing = new float[_ringFrames * _envChannels];
         _specRing = new float[_ringFrames * _bins];
         _specBlock = new float[((AudioBlock / model.Spectrum.HopSamples) + 2) * _bins];
-        _input = new float[_channels * _window];
-        _output = new float[_classes * _window];
         _inputShape = [1, _channels, _window];
         _outputShape = [1, _classes, _window];
         _blocks = new MurmurEvidence[AveragedRuns];
@@ -253,24 +256,26 @@ public sealed class LiveFrameClassifier : ILiveClassifier
             return;
         }
 
+        float[] input = t_input is { } i && i.Length == _channels * _window ? i : t_input = new float[_channels * _window];
+        float[] output = t_output is { } o && o.Length == _classes * _window ? o : t_output = new float[_classes * _window];
         for (int t = 0; t < _window; t++)
         {
             int slot = (int)((first + t) % _ringFrames);
             for (int k = 0; k < _envChannels; k++)
             {
-                _input[(k * _window) + t] = _envRing[(slot * _envChannels) + k];
+                input[(k * _window) + t] = _envRing[(slot * _envChannels) + k];
             }
 
             for (int b = 0; b < _bins; b++)
             {
-                _input[((_envChannels + b) * _window) + t] = _specRing[(slot * _bins) + b];
+                input[((_envChannels + b) * _window) + t] = _specRing[(slot * _bins) + b];
             }
         }
 
-        SpectralFeatures.NormalizeWindow(_input, _channels, _window, _envChannels);
+        SpectralFeatures.NormalizeWindow(input, _channels, _window, _envChannels);
         try
         {
-            _model.RunWindow(_input, _inputShape, _output, _outputShape);
+            _model.RunWindow(input, _inputShape, output, _outputShape);
         }
         catch (OnnxRuntimeException e)
         {
@@ -282,7 +287,7 @@ public sealed class LiveFrameClassifier : ILiveClassifier
         Classifications++;
         int fresh = (int)Math.Min(_window, _nextFrame - Math.Max(_counted, first));
         var evidence = default(MurmurEvidence);
-        evidence.Add(_output, _window, _window - fresh, fresh, _model.Rule, _classes);
+        evidence.Add(output, _window, _window - fresh, fresh, _model.Rule, _classes);
         _counted = _nextFrame;
         if (_blockCount == AveragedRuns)
         {
