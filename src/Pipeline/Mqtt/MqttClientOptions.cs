@@ -28,6 +28,22 @@ public sealed class MqttClientOptions
     /// <summary>Unencrypted private key (PEM) of <see cref="TlsCertFile"/>.</summary>
     public string? TlsKeyFile { get; set; }
 
+    /// <summary>
+    /// Whether the connection must use TLS (<see cref="TlsCaFile"/> set): null (the default) requires it whenever
+    /// <see cref="Host"/> is not a loopback address (localhost, 127.0.0.0/8, ::1), so credentials, audio and alerts never
+    /// cross a network in clear text unless an operator says so with false; true requires it on loopback too.
+    /// </summary>
+    public bool? RequireTls { get; set; }
+
+    /// <summary>Whether <see cref="RequireTls"/> (or its default for <see cref="Host"/>) requires TLS.</summary>
+    public bool TlsRequired => RequireTls ?? !IsLoopback(Host);
+
+    /// <summary>localhost, an address in 127.0.0.0/8 or ::1 (names other than localhost are not resolved).</summary>
+    public static bool IsLoopback(string? host) =>
+        host is not null
+        && (string.Equals(host.Trim(), "localhost", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.TryParse(host.Trim().Trim('[', ']'), out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address)));
+
     /// <summary>MQTT protocol: 5 (MQTT 5, the default) or 4 (MQTT 3.1.1, e.g. for NATS' MQTT listener; no session expiry).</summary>
     public int ProtocolVersion { get; set; } = 5;
 
@@ -101,6 +117,15 @@ public sealed class MqttClientOptions
         if ((TlsCertFile is not null || TlsKeyFile is not null) && TlsCaFile is null)
         {
             throw new ArgumentException("MqttClientOptions.TlsCaFile is required when a client certificate is set.", nameof(TlsCaFile));
+        }
+
+        if (TlsRequired && TlsCaFile is null)
+        {
+            throw new ArgumentException(
+                RequireTls == true
+                    ? "Mqtt:RequireTls is true but Mqtt:TlsCaFile is not set: name the PEM file of the CA that signed the broker's certificate."
+                    : $"Mqtt:Host '{Host}' is not on loopback, so TLS is required (Mqtt:RequireTls): set Mqtt:TlsCaFile to the PEM file of the CA that signed the broker's certificate (docs/SECURITY.md), or Mqtt:RequireTls=false to send credentials, audio and alerts in clear text on a network you trust.",
+                nameof(RequireTls));
         }
 
         foreach ((string name, string? file) in new[] { (nameof(TlsCaFile), TlsCaFile), (nameof(TlsCertFile), TlsCertFile), (nameof(TlsKeyFile), TlsKeyFile) })

@@ -20,13 +20,17 @@ public sealed class RunHostMqttTests
     public void MqttRunSettings_HostOnlyInSection_EnablesAndDefaultsInstance()
     {
         MqttRunSettings off = MqttRunSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Mqtt:Port"] = "1884" }).Build());
-        MqttRunSettings on = MqttRunSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Mqtt:Host"] = "broker", ["Mqtt:Port"] = "1884" }).Build());
+        MqttRunSettings on = MqttRunSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Mqtt:Host"] = "broker", ["Mqtt:Port"] = "1884", ["Mqtt:RequireTls"] = "false" }).Build());
+        MqttRunSettings clearText = MqttRunSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Mqtt:Host"] = "broker" }).Build());
 
         Assert.False(off.Enabled);
         Assert.True(on.Enabled);
         Assert.Equal(1884, on.Options.Port);
         Assert.StartsWith("heartstream-", on.Instance, StringComparison.Ordinal);
         Assert.Empty(on.Validate());
+
+        // A broker off loopback without TLS is refused unless Mqtt:RequireTls=false says so.
+        Assert.Contains(clearText.Validate(), e => e.Contains("TLS is required", StringComparison.Ordinal));
     }
 
     [Fact]

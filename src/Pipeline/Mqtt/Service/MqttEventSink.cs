@@ -103,6 +103,8 @@ public sealed class MqttEventSink : IEventSink
             TlsCaFile = configured.TlsCaFile,
             TlsCertFile = configured.TlsCertFile,
             TlsKeyFile = configured.TlsKeyFile,
+            RequireTls = configured.RequireTls,
+            ProtocolVersion = configured.ProtocolVersion,
             KeepAliveSeconds = configured.KeepAliveSeconds,
             CleanStart = false,
             SessionExpirySeconds = configured.SessionExpirySeconds > 0 ? configured.SessionExpirySeconds : 3600,

@@ -1,0 +1,58 @@
+using HeartStream.Capture.Audio;
+using HeartStream.Pipeline.Features;
+using HeartStream.Training.Data;
+
+namespace HeartStream.Trainer.Abnormal;
+
+/// <summary>
+/// A recording with a recording-level label (PhysioNet 2016: normal 0 / abnormal 1) and its channel-major features
+/// [channels, frames] from the shared feature path (<see cref="SpectralFeatures.ComputeRecording"/>).
+/// </summary>
+public sealed class LabelledRecording
+{
+    private LabelledRecording(RecordingInfo info, float[] features, int channels, int frames, int label)
+    {
+        Info = info;
+        Features = features;
+        Channels = channels;
+        Frames = frames;
+        Label = label;
+    }
+
+    public RecordingInfo Info { get; }
+
+    public float[] Features { get; }
+
+    public int Channels { get; }
+
+    public int Frames { get; }
+
+    /// <summary>Class index (abnormal: 1, normal: 0).</summary>
+    public int Label { get; }
+
+    /// <summary>The source database (PhysioNet 2016 "training-a" .. "training-d"), the unit of leave-one-out.</summary>
+    public string Database => Info.SubSet;
+
+    /// <summary>Loads every recording with an abnormal label, in parallel, in input order; a failing file names itself.</summary>
+    public static IReadOnlyList<LabelledRecording> LoadAbnormal(IReadOnlyList<RecordingInfo> infos, FeatureSettings envelope, SpectrogramSettings spectrum)
+    {
+        ArgumentNullException.ThrowIfNull(infos);
+        RecordingInfo[] labelled = [.. infos.Where(i => i.Abnormal is not null)];
+        var result = new LabelledRecording[labelled.Length];
+        Parallel.For(0, labelled.Length, i =>
+        {
+            RecordingInfo info = labelled[i];
+            try
+            {
+                WavAudio audio = WavReader.Read(info.WavPath);
+                float[] features = SpectralFeatures.ComputeRecording(audio.Samples, audio.SampleRate, envelope, spectrum, out int frames);
+                result[i] = new LabelledRecording(info, features, SpectralFeatures.Channels(envelope, spectrum), frames, info.Abnormal == true ? 1 : 0);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
+            {
+                throw new InvalidDataException($"{info.WavPath}: {e.Message}", e);
+            }
+        });
+        return result;
+    }
+}
