@@ -25,6 +25,7 @@ public sealed class AlertEngine
     private readonly string _idPrefix;
     private readonly Dictionary<string, DeviceAlertState> _devices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (DeviceAlertState Device, AlertType Type)> _active = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AlertStateSnapshot> _restored = new(StringComparer.Ordinal); // applied when the device is next seen
 
     /// <summary>One profile for every device.</summary>
     public AlertEngine(AlertProfile profile, string alertIdPrefix = "")
@@ -143,9 +144,70 @@ public sealed class AlertEngine
         return true;
     }
 
+    /// <summary>The device of an active alert, or null.</summary>
+    public string? DeviceOfAlert(string alertId) =>
+        alertId is not null && _active.TryGetValue(alertId, out (DeviceAlertState Device, AlertType Type) entry) ? entry.Device.DeviceId : null;
+
     /// <summary>Whether the device has an active alert of that type.</summary>
     public bool IsActive(string deviceId, AlertType type) =>
         _devices.TryGetValue(deviceId, out DeviceAlertState? d) && d.Trackers[(int)type].Active;
+
+    /// <summary>
+    /// The device's alert state to keep across a restart: episode counters and active alerts (a device not seen yet
+    /// but restored returns what was restored). Null for a device the engine knows nothing about.
+    /// </summary>
+    public AlertStateSnapshot? Snapshot(string deviceId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        if (!_devices.TryGetValue(deviceId, out DeviceAlertState? device))
+        {
+            return _restored.GetValueOrDefault(deviceId);
+        }
+
+        var sequences = new Dictionary<string, int>(StringComparer.Ordinal);
+        var active = new List<ActiveAlertSnapshot>();
+        foreach (AlertType type in AlertTypeInfo.All)
+        {
+            AlertTracker tr = device.Trackers[(int)type];
+            if (tr.Sequence > 0)
+            {
+                sequences[AlertTypeInfo.WireName(type)] = tr.Sequence;
+            }
+
+            if (tr.Active)
+            {
+                active.Add(new ActiveAlertSnapshot(AlertTypeInfo.WireName(type), tr.Id!, tr.Onset, tr.Raised, tr.Acknowledged));
+            }
+        }
+
+        return new AlertStateSnapshot(deviceId, sequences, active);
+    }
+
+    /// <summary>
+    /// Gives the engine a device's state from before a restart. It takes effect when the device's first event
+    /// arrives: its episode counters continue, and each active alert is active again under its old id (not raised
+    /// again); it clears, with that id, once its condition is absent for the clear delay, or stays while present.
+    /// A device the engine already sees (its first events came first) is merged: counters take the larger value, and
+    /// a restored alert becomes active unless this run already raised that type. Unknown types are ignored.
+    /// </summary>
+    public void Restore(AlertStateSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentException.ThrowIfNullOrEmpty(snapshot.DeviceId);
+        if (_devices.TryGetValue(snapshot.DeviceId, out DeviceAlertState? device))
+        {
+            // Its first events came first (a persistent session delivers queued audio at connect): merge, so the old
+            // episodes continue unless this run already raised the same type.
+            Apply(device, snapshot, device.LastTime);
+        }
+        else
+        {
+            _restored[snapshot.DeviceId] = snapshot;
+        }
+    }
+
+    /// <summary>Devices restored but not seen since (their alerts are not active in the engine until they are).</summary>
+    public IReadOnlyCollection<string> PendingRestores => _restored.Keys;
 
     /// <summary>
     /// Forgets a device whose stream ended for good, clearing its active alerts at <paramref name="streamTimeSeconds"/>
@@ -170,7 +232,14 @@ public sealed class AlertEngine
             }
         }
 
+        // Keep the episode counters, so a device that comes back never reuses an alert id of this run.
+        AlertStateSnapshot? kept = Snapshot(deviceId);
         _devices.Remove(deviceId);
+        if (kept is { Sequences.Count: > 0 })
+        {
+            _restored[deviceId] = kept with { Active = [] };
+        }
+
         return output.Count - before;
     }
 
@@ -188,9 +257,50 @@ public sealed class AlertEngine
             profile.ThrowIfInvalid();
             device = new DeviceAlertState(deviceId, profile, time);
             _devices.Add(deviceId, device);
+            if (_restored.Remove(deviceId, out AlertStateSnapshot? snapshot))
+            {
+                Apply(device, snapshot, time);
+            }
         }
 
         return device;
+    }
+
+    private void Apply(DeviceAlertState device, AlertStateSnapshot snapshot, double time)
+    {
+        var byName = AlertTypeInfo.All.ToDictionary(AlertTypeInfo.WireName, StringComparer.Ordinal);
+        foreach ((string name, int sequence) in snapshot.Sequences ?? new Dictionary<string, int>())
+        {
+            if (byName.TryGetValue(name, out AlertType type) && sequence > 0)
+            {
+                device.Trackers[(int)type].Sequence = Math.Max(device.Trackers[(int)type].Sequence, sequence);
+            }
+        }
+
+        foreach (ActiveAlertSnapshot a in snapshot.Active ?? [])
+        {
+            if (!byName.TryGetValue(a.Type, out AlertType type) || string.IsNullOrEmpty(a.AlertId) || _active.ContainsKey(a.AlertId))
+            {
+                continue;
+            }
+
+            AlertTracker tr = device.Trackers[(int)type];
+            if (tr.Active)
+            {
+                continue; // this run raised that condition already, under an id the counters kept apart
+            }
+
+            tr.Active = true;
+            tr.Id = a.AlertId;
+            tr.Onset = a.OnsetSeconds;
+            tr.Raised = a.RaisedSeconds;
+            tr.Acknowledged = a.Acknowledged;
+            tr.PendingSince = double.NaN;
+            tr.ClearingSince = double.NaN;
+            tr.LastMetric = 0; // the first value after the restart is a material change: one Updated (after the minimum interval), unless acknowledged
+            tr.LastMessageTime = time;
+            _active[a.AlertId] = (device, type);
+        }
     }
 
     private static double Advance(DeviceAlertState device, double time)

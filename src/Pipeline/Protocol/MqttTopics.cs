@@ -36,6 +36,12 @@ public static class MqttTopics
     /// <summary>Device status out, retained.</summary>
     public static string Status(string deviceId) => Device(deviceId, "status");
 
+    /// <summary>Retained alert state of a device (episode counters, active alerts), written and read by the service only.</summary>
+    public static string AlertState(string deviceId) => Device(deviceId, "alert-state");
+
+    /// <summary>Every device's retained alert state, read by the service at start-up.</summary>
+    public const string AlertStateSubscription = Root + "/devices/+/alert-state";
+
     /// <summary>Service instance status, retained; also the last-will topic.</summary>
     public static string ServiceStatus(string instance)
     {

@@ -14,4 +14,5 @@ namespace HeartStream.Pipeline.Protocol;
 [JsonSerializable(typeof(DeviceStatusPayload))]
 [JsonSerializable(typeof(ServiceStatusPayload))]
 [JsonSerializable(typeof(AlertAckPayload))]
+[JsonSerializable(typeof(HeartStream.Pipeline.Alerts.AlertStateSnapshot))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

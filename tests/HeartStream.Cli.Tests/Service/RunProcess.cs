@@ -86,6 +86,17 @@ internal sealed partial class RunProcess : IDisposable
         await _process.WaitForExitAsync().WaitAsync(timeout);
     }
 
+    /// <summary>Sends SIGKILL (a crash: no shutdown code runs, the broker sees the socket close) and waits for the exit.</summary>
+    public async Task KillAsync(TimeSpan timeout)
+    {
+        using (Process kill = Process.Start("kill", ["-KILL", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

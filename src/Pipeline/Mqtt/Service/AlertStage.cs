@@ -24,10 +24,11 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
 {
     private readonly AlertEngine _engine;
     private readonly IEventSink[] _sinks;
-    private readonly Channel<AlertEvent> _alerts;
+    private readonly Channel<Outgoing> _alerts;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (double StreamTime, long Timestamp)> _lastSeen = new(StringComparer.Ordinal);
     private readonly List<AlertEvent> _scratch = new(8);
+    private readonly List<string> _changed = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _publisher;
     private readonly Task _ticker;
@@ -48,7 +49,7 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         _engine = engine;
         _sinks = [.. sinks];
-        _alerts = Channel.CreateBounded<AlertEvent>(
+        _alerts = Channel.CreateBounded<Outgoing>(
             new BoundedChannelOptions(capacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true, SingleWriter = false },
             _ => Interlocked.Increment(ref _dropped));
         _publisher = PublishAsync();
@@ -68,6 +69,26 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
     /// <summary>Raised for every alert event, on the pipeline's dispatch thread (demo display, tests).</summary>
     public event EventHandler<AlertEvent>? AlertEmitted;
 
+    /// <summary>
+    /// A device's alert state changed (an alert raised, cleared or acknowledged, or the device removed): the state to
+    /// keep across a restart. Called on the stage's publishing task, after the alert events that changed it were
+    /// handed to the sinks (so a state never reaches the broker before its alert); handlers must not block.
+    /// </summary>
+    public event Action<AlertStateSnapshot>? StateChanged;
+
+    /// <summary>Gives the engine devices' alert state from before a restart (<see cref="AlertEngine.Restore"/>); call before their events.</summary>
+    public void Restore(IEnumerable<AlertStateSnapshot> snapshots)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        lock (_gate)
+        {
+            foreach (AlertStateSnapshot snapshot in snapshots)
+            {
+                _engine.Restore(snapshot);
+            }
+        }
+    }
+
     /// <inheritdoc />
     public ValueTask WriteAsync(PipelineEvent pipelineEvent, CancellationToken cancellationToken = default)
     {
@@ -81,9 +102,10 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
         {
             _scratch.Clear();
             _engine.Process(pipelineEvent, _scratch);
+            bool removed = false;
             if (pipelineEvent is DeviceStatusEvent { Status: DeviceStatus.Offline } offline)
             {
-                _engine.RemoveDevice(offline.DeviceId, offline.StreamTimeSeconds, _scratch);
+                removed = _engine.RemoveDevice(offline.DeviceId, offline.StreamTimeSeconds, _scratch) > 0;
                 _lastSeen.Remove(offline.DeviceId);
             }
             else
@@ -92,6 +114,10 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
             }
 
             Emit(_scratch);
+            if (removed || HasEpisodeChange(_scratch))
+            {
+                NotifyState(pipelineEvent.DeviceId);
+            }
         }
 
         return ValueTask.CompletedTask;
@@ -103,7 +129,14 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(alertId);
         lock (_gate)
         {
-            return _engine.Acknowledge(alertId);
+            string? device = _engine.DeviceOfAlert(alertId);
+            bool acknowledged = _engine.Acknowledge(alertId);
+            if (acknowledged && device is not null)
+            {
+                NotifyState(device);
+            }
+
+            return acknowledged;
         }
     }
 
@@ -153,7 +186,28 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
 
             Interlocked.Increment(ref _emitted);
             AlertEmitted?.Invoke(this, alert);
-            _alerts.Writer.TryWrite(alert); // never waits: a full channel drops its oldest and counts it
+            _alerts.Writer.TryWrite(new Outgoing(alert, null)); // never waits: a full channel drops its oldest and counts it
+        }
+    }
+
+    private static bool HasEpisodeChange(List<AlertEvent> alerts)
+    {
+        foreach (AlertEvent alert in alerts)
+        {
+            if (alert.State is AlertState.Raised or AlertState.Cleared)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void NotifyState(string deviceId)
+    {
+        if (StateChanged is not null && _engine.Snapshot(deviceId) is { } snapshot)
+        {
+            _alerts.Writer.TryWrite(new Outgoing(null, snapshot));
         }
     }
 
@@ -167,11 +221,17 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
     private async Task PublishAsync()
     {
         await Task.Yield();
-        await foreach (AlertEvent alert in _alerts.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (Outgoing item in _alerts.Reader.ReadAllAsync().ConfigureAwait(false))
         {
+            if (item.State is { } state)
+            {
+                StateChanged?.Invoke(state);
+                continue;
+            }
+
             foreach (IEventSink sink in _sinks)
             {
-                await sink.WriteAsync(alert).ConfigureAwait(false);
+                await sink.WriteAsync(item.Alert!).ConfigureAwait(false);
             }
         }
     }
@@ -188,10 +248,21 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
                     _scratch.Clear();
                     foreach ((string device, (double streamTime, long timestamp)) in _lastSeen)
                     {
-                        _engine.Tick(device, streamTime + Stopwatch.GetElapsedTime(timestamp).TotalSeconds, _scratch);
+                        int before = _scratch.Count;
+                        if (_engine.Tick(device, streamTime + Stopwatch.GetElapsedTime(timestamp).TotalSeconds, _scratch) > 0
+                            && HasEpisodeChange(_scratch.GetRange(before, _scratch.Count - before)))
+                        {
+                            _changed.Add(device);
+                        }
                     }
 
                     Emit(_scratch);
+                    foreach (string device in _changed)
+                    {
+                        NotifyState(device);
+                    }
+
+                    _changed.Clear();
                 }
             }
         }
@@ -200,4 +271,6 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
             // stopping
         }
     }
+
+    private readonly record struct Outgoing(AlertEvent? Alert, AlertStateSnapshot? State);
 }

@@ -75,7 +75,12 @@ public sealed class MqttPipelineService : IAsyncDisposable
                 router.DeviceRefused += sink.PublishRefused;
             }
 
+            var store = new AlertStateStore(client, loggers.CreateLogger<AlertStateStore>());
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+
+            // Before any device's events: the alert state a previous run left on the broker (a crash included).
+            alerts.Restore(await store.LoadAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false));
+            alerts.StateChanged += store.Write;
             await sink.SubscribeAsync(cancellationToken).ConfigureAwait(false);
             if (router is not null)
             {

@@ -25,4 +25,13 @@ internal static partial class MqttServiceLog
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Rejected an audio message on {Topic}: {Reason}")]
     public static partial void FrameRejected(ILogger logger, string topic, string reason);
+
+    [LoggerMessage(EventId = 3030, Level = LogLevel.Warning, Message = "Ignored the retained alert state on {Topic}: {Reason}")]
+    public static partial void AlertStateRejected(ILogger logger, string topic, string reason);
+
+    [LoggerMessage(EventId = 3031, Level = LogLevel.Information, Message = "Restored the alert state of {Devices} devices from the broker ({Active} active alerts keep their ids)")]
+    public static partial void AlertStateRestored(ILogger logger, int devices, int active);
+
+    [LoggerMessage(EventId = 3032, Level = LogLevel.Warning, Message = "The alert state of device {DeviceId} was not handed to the MQTT client (it stays as last written)")]
+    public static partial void AlertStateNotPublished(ILogger logger, string deviceId);
 }
