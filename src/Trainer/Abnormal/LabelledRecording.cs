@@ -27,17 +27,22 @@ public sealed class LabelledRecording
 
     public int Frames { get; }
 
-    /// <summary>Class index (abnormal: 1, normal: 0).</summary>
+    /// <summary>Class index (abnormal: 1, normal: 0; PASCAL: the PascalClass value).</summary>
     public int Label { get; }
 
     /// <summary>The source database (PhysioNet 2016 "training-a" .. "training-d"), the unit of leave-one-out.</summary>
     public string Database => Info.SubSet;
 
     /// <summary>Loads every recording with an abnormal label, in parallel, in input order; a failing file names itself.</summary>
-    public static IReadOnlyList<LabelledRecording> LoadAbnormal(IReadOnlyList<RecordingInfo> infos, FeatureSettings envelope, SpectrogramSettings spectrum)
+    public static IReadOnlyList<LabelledRecording> LoadAbnormal(IReadOnlyList<RecordingInfo> infos, FeatureSettings envelope, SpectrogramSettings spectrum) =>
+        Load(infos, i => i.Abnormal is bool abnormal ? (abnormal ? 1 : 0) : null, envelope, spectrum);
+
+    /// <summary>Loads every recording <paramref name="labelOf"/> gives a class, in parallel, in input order.</summary>
+    public static IReadOnlyList<LabelledRecording> Load(IReadOnlyList<RecordingInfo> infos, Func<RecordingInfo, int?> labelOf, FeatureSettings envelope, SpectrogramSettings spectrum)
     {
         ArgumentNullException.ThrowIfNull(infos);
-        RecordingInfo[] labelled = [.. infos.Where(i => i.Abnormal is not null)];
+        ArgumentNullException.ThrowIfNull(labelOf);
+        RecordingInfo[] labelled = [.. infos.Where(i => labelOf(i) is not null)];
         var result = new LabelledRecording[labelled.Length];
         Parallel.For(0, labelled.Length, i =>
         {
@@ -46,7 +51,7 @@ public sealed class LabelledRecording
             {
                 WavAudio audio = WavReader.Read(info.WavPath);
                 float[] features = SpectralFeatures.ComputeRecording(audio.Samples, audio.SampleRate, envelope, spectrum, out int frames);
-                result[i] = new LabelledRecording(info, features, SpectralFeatures.Channels(envelope, spectrum), frames, info.Abnormal == true ? 1 : 0);
+                result[i] = new LabelledRecording(info, features, SpectralFeatures.Channels(envelope, spectrum), frames, labelOf(info)!.Value);
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
             {

@@ -12,7 +12,8 @@ namespace HeartStream.Trainer.Abnormal;
 /// Trains a recording-level head on the frame backbone (<see cref="FrameTcnSpec"/>, classes = recording classes):
 /// the window's logits are the mean over time of the per-frame logits (a 1x1 head commutes with the mean, so this is a
 /// global average pool followed by a linear layer), trained with cross-entropy on random crops whose classes are
-/// drawn equally often (so the model's prior is even and 0.5 is its balanced threshold). AdamW, warm-up + cosine,
+/// drawn equally often by default (so the model's prior is even and 0.5 is its balanced threshold; a class sampling power
+/// p draws classes in proportion to count^p instead). AdamW, warm-up + cosine,
 /// clipping as <see cref="FrameModelTrainer"/>. Deterministic for a seed on one thread count.
 /// </summary>
 public static class RecordingModelTrainer
@@ -23,7 +24,8 @@ public static class RecordingModelTrainer
         FrameTrainingOptions options,
         int firstSpectral,
         Action<string>? log = null,
-        Func<nn.Module<Tensor, Tensor>, int, string?>? afterEpoch = null)
+        Func<nn.Module<Tensor, Tensor>, int, string?>? afterEpoch = null,
+        double classSamplingPower = 0)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(recordings);
@@ -43,6 +45,8 @@ public static class RecordingModelTrainer
         var x = new float[b * c * t];
         var y = new long[b];
         long[][] lengths = [.. byClass.Select(cls => cls.Select(r => (long)r.Frames).ToArray())];
+        double[] classWeight = [.. byClass.Select(cls => Math.Pow(cls.Length, classSamplingPower))];
+        double weightSum = classWeight.Sum();
         int totalSteps = options.Epochs * options.StepsPerEpoch;
         int step = 0;
         var clock = Stopwatch.StartNew();
@@ -54,7 +58,7 @@ public static class RecordingModelTrainer
             {
                 for (int i = 0; i < b; i++)
                 {
-                    int k = random.Next(spec.Classes);
+                    int k = PickClass(random, classWeight, weightSum);
                     LabelledRecording r = byClass[k][Pick(random, lengths[k])];
                     int start = random.Next(r.Frames - t + 1);
                     Span<float> crop = x.AsSpan(i * c * t, c * t);
@@ -137,6 +141,22 @@ public static class RecordingModelTrainer
             float[] result = p.contiguous().data<float>().ToArray();
             return result.Length == classes ? result : throw new InvalidOperationException($"model gave {result.Length} classes, expected {classes}");
         }
+    }
+
+    private static int PickClass(Random random, double[] weights, double total)
+    {
+        double u = random.NextDouble() * total;
+        for (int k = 0; k < weights.Length; k++)
+        {
+            if (u < weights[k])
+            {
+                return k;
+            }
+
+            u -= weights[k];
+        }
+
+        return weights.Length - 1;
     }
 
     private static int Pick(Random random, long[] lengths)
