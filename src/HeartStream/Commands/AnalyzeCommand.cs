@@ -28,12 +28,13 @@ internal static class AnalyzeCommand
         Option<string> context = SegmenterChoice.ContextOption();
         context.AcceptOnlyFromAmong("live", "full");
         var plot = new Option<FileInfo?>("--plot") { Description = "Also draw the recording with its S1/S2, heart rate and classifier decisions to OUT.png or OUT.svg (one FILE only)." };
-        var command = new Command("analyze", "Find every S1 and S2 and the heart rate in WAV recordings.") { files, json, summary, parameters, model, context, plot };
-        command.SetAction(parse => Run(parse.GetValue(files)!, parse.GetValue(json), parse.GetValue(summary), parse.GetValue(parameters), parse.GetValue(model)!, SegmenterChoice.ParseContext(parse.GetValue(context)!), parse.GetValue(plot)));
+        var patient = new Option<bool>("--patient") { Description = "The FILEs are one patient's auscultation locations: also print the patient's murmur decision (the highest location score, as the model's cross-validation decides)." };
+        var command = new Command("analyze", "Find every S1 and S2 and the heart rate in WAV recordings.") { files, json, summary, parameters, model, context, plot, patient };
+        command.SetAction(parse => Run(parse.GetValue(files)!, parse.GetValue(json), parse.GetValue(summary), parse.GetValue(parameters), parse.GetValue(model)!, SegmenterChoice.ParseContext(parse.GetValue(context)!), parse.GetValue(plot), parse.GetValue(patient)));
         return command;
     }
 
-    private static int Run(FileInfo[] files, bool json, bool summaryOnly, FileInfo? parametersFile, string model, NeuralContext context, FileInfo? plot)
+    private static int Run(FileInfo[] files, bool json, bool summaryOnly, FileInfo? parametersFile, string model, NeuralContext context, FileInfo? plot, bool patient = false)
     {
         if (plot is not null && (files.Length != 1 || plot.Extension.ToLowerInvariant() is not ".png" and not ".svg"))
         {
@@ -65,6 +66,7 @@ internal static class AnalyzeCommand
 
         int failed = 0;
         var results = new JsonArray();
+        var locations = new List<(string File, ClassifierResult Result)>();
         foreach (FileInfo file in files)
         {
             RecordingAnalysis analysis;
@@ -99,6 +101,7 @@ internal static class AnalyzeCommand
                 continue;
             }
 
+            locations.AddRange(classes.Where(c => c.Model.StartsWith("classifier-murmur ", StringComparison.Ordinal) && c.Decision is not null).Select(c => (file.ToString(), c)));
             if (json)
             {
                 results.Add(ToJson(file.ToString(), analysis, classes));
@@ -109,12 +112,57 @@ internal static class AnalyzeCommand
             }
         }
 
+        JsonObject? patientJson = null;
+        if (patient)
+        {
+            (string text, patientJson) = PatientDecision(locations, classifiers);
+            if (!json)
+            {
+                Console.WriteLine(text);
+            }
+        }
+
         if (json)
         {
-            Console.WriteLine(new JsonObject { ["files"] = results }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            var root = new JsonObject { ["files"] = results };
+            if (patientJson is not null)
+            {
+                root["patient"] = patientJson;
+            }
+
+            Console.WriteLine(root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         }
 
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>The patient rule of the murmur frame model: the highest score over the locations that could tell.</summary>
+    private static (string Text, JsonObject Json) PatientDecision(List<(string File, ClassifierResult Result)> locations, ShippedClassifiers classifiers)
+    {
+        Pipeline.Inference.Models.MurmurRule? rule = classifiers.MurmurRule;
+        var told = locations.Where(l => l.Result.Decision != "cannot tell" && l.Result.Probabilities.Any(p => p.Class == "murmur_score")).ToList();
+        if (rule is null || told.Count == 0)
+        {
+            string why = rule is null ? "no murmur frame model is loaded" : $"none of the {locations.Count} locations could tell";
+            return ($"patient ({locations.Count} locations): murmur cannot tell ({why})", new JsonObject { ["locations"] = locations.Count, ["decision"] = "cannot tell", ["reason"] = why });
+        }
+
+        (string file, ClassifierResult best) = told.MaxBy(l => l.Result.Probabilities.First(p => p.Class == "murmur_score").Probability);
+        double score = best.Probabilities.First(p => p.Class == "murmur_score").Probability;
+        string decision = rule.Decide(score).ToString();
+        double probability = rule.Probability(score);
+        string text = FormattableString.Invariant(
+            $"patient ({told.Count} of {locations.Count} locations could tell): murmur {decision}, P(murmur) {probability:0.00}, highest score {score:0.000} at {file}");
+        return (text, new JsonObject
+        {
+            ["locations"] = locations.Count,
+            ["locations_told"] = told.Count,
+            ["decision"] = decision,
+            ["murmur"] = Math.Round(probability, 4),
+            ["murmur_score"] = Math.Round(score, 4),
+            ["highest_at"] = file,
+            ["model"] = best.Model,
+        });
     }
 
     internal static string Summary(string name, RecordingAnalysis a)

@@ -66,6 +66,9 @@ internal sealed class ShippedClassifiers : IDisposable
 
     public int Count => _window.Count + _frame.Count;
 
+    /// <summary>The decision rule of the loaded murmur frame model, or null.</summary>
+    public MurmurRule? MurmurRule => _frame.FirstOrDefault(m => m.Name == "classifier-murmur")?.Rule;
+
     /// <summary>Every loaded classifier's result for one recording, window classifiers first.</summary>
     public IReadOnlyList<ClassifierResult> Classify(WavAudio audio, FeatureSettings settings)
     {

@@ -153,6 +153,26 @@ public sealed class AnalyzeCommandTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void Analyze_Patient_DecidesByTheHighestLocationScore()
+    {
+        // Two committed recordings treated as one patient's locations (they are two children): the rule's mechanics.
+        CliResult r = Cli.Run(["analyze", "--json", "--patient", s_samples[0], s_samples[1]]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        using JsonDocument doc = JsonDocument.Parse(r.Stdout);
+        (string File, double Score)[] scores = [.. doc.RootElement.GetProperty("files").EnumerateArray().Select(f => (
+            f.GetProperty("file").GetString()!,
+            f.GetProperty("class_probabilities").EnumerateObject().Single(c => c.Name.StartsWith("classifier-murmur ", StringComparison.Ordinal)).Value.GetProperty("murmur_score").GetDouble()))];
+        JsonElement patient = doc.RootElement.GetProperty("patient");
+        Assert.Equal(2, patient.GetProperty("locations_told").GetInt32());
+        Assert.Equal(scores.MaxBy(s => s.Score).File, patient.GetProperty("highest_at").GetString());
+        Assert.Equal(scores.Max(s => s.Score), patient.GetProperty("murmur_score").GetDouble(), 3);
+        Assert.Contains(patient.GetProperty("decision").GetString(), new[] { "Present", "Unknown", "Absent" });
+
+        CliResult text = Cli.Run(["analyze", "--summary", "--patient", s_samples[0], s_samples[1]]);
+        Assert.Matches(@"patient \(2 of 2 locations could tell\): murmur (Present|Unknown|Absent), P\(murmur\) \d\.\d\d, highest score \d\.\d{3} at ", text.Stdout);
+    }
+
+    [Fact]
     public void Analyze_AllGoodFiles_ExitZeroAndEverySoundListed()
     {
         CliResult r = Cli.Run(["analyze", s_samples[3]]);
