@@ -86,6 +86,9 @@ internal sealed partial class RunProcess : IDisposable
         await _process.WaitForExitAsync().WaitAsync(timeout);
     }
 
+    /// <summary>Waits for the child to exit on its own.</summary>
+    public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync().WaitAsync(timeout);
+
     /// <summary>Sends SIGKILL (a crash: no shutdown code runs, the broker sees the socket close) and waits for the exit.</summary>
     public async Task KillAsync(TimeSpan timeout)
     {
