@@ -80,6 +80,14 @@ public sealed class SecureBrokerServiceTests : IAsyncLifetime
         await stop.CancelAsync();
         await streaming;
 
+        // Over TLS too, the gateway may not acknowledge (silence) an alert nor publish one: the broker refuses both.
+        foreach (string topic in new[] { MqttTopics.AlertAck("bed-1"), MqttTopics.Alerts("bed-1") })
+        {
+            MqttConnectionException refused = await Assert.ThrowsAsync<MqttConnectionException>(() => gateway.PublishAsync(topic, "{}"u8.ToArray(), 1, false));
+            Assert.Equal(0x87, refused.ErrorCode);
+        }
+
+        Assert.Equal(0, service.Sink.AcksReceived);
         Assert.True(service.Client.IsConnected);
         Assert.Contains(inbox.Messages, m => m.Topic == MqttTopics.Status("bed-1"));
         Assert.DoesNotContain(inbox.Messages, m => m.Topic.Contains("/bed-9/", StringComparison.Ordinal));
