@@ -210,6 +210,37 @@ public sealed class AlertEngine
     public IReadOnlyCollection<string> PendingRestores => _restored.Keys;
 
     /// <summary>
+    /// A restored device that did not come back: clears its restored active alerts (with <paramref name="reason"/>,
+    /// under their old ids) so no consumer is left with an alert that can never clear; its episode counters are kept.
+    /// Returns how many events were appended; 0 when the device is not pending or had no active alert.
+    /// </summary>
+    public int ExpireRestore(string deviceId, string reason, ICollection<AlertEvent> output)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        ArgumentNullException.ThrowIfNull(output);
+        if (!_restored.TryGetValue(deviceId, out AlertStateSnapshot? snapshot) || snapshot.Active.Count == 0)
+        {
+            return 0;
+        }
+
+        double t = snapshot.Active.Max(a => a.RaisedSeconds);
+        DeviceAlertState device = GetDevice(deviceId, t); // applies the snapshot
+        int before = output.Count;
+        foreach (AlertType type in AlertTypeInfo.All)
+        {
+            if (device.Trackers[(int)type].Active)
+            {
+                Clear(device, type, t, reason, output);
+            }
+        }
+
+        AlertStateSnapshot? kept = Snapshot(deviceId);
+        _devices.Remove(deviceId);
+        _restored[deviceId] = kept! with { Active = [] };
+        return output.Count - before;
+    }
+
+    /// <summary>
     /// Forgets a device whose stream ended for good, clearing its active alerts at <paramref name="streamTimeSeconds"/>
     /// so consumers are not left with alerts that can never clear. Returns how many events were appended.
     /// </summary>

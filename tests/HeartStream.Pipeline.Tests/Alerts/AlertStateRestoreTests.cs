@@ -68,6 +68,56 @@ public sealed class AlertStateRestoreTests
     }
 
     [Fact]
+    public void ExpireRestore_DeviceNeverBack_ClearsUnderTheOldIdWithTheReasonAndKeepsTheCounters()
+    {
+        var engine = new AlertEngine(AlertProfile.CreateAdult());
+        var snapshot = new AlertStateSnapshot("gone", new Dictionary<string, int> { ["tachycardia"] = 4 }, [new ActiveAlertSnapshot("tachycardia", "gone-tachycardia-4", 10, 20, false)]);
+        engine.Restore(snapshot);
+        var output = new List<AlertEvent>();
+
+        Assert.Equal(1, engine.ExpireRestore("gone", "did not come back", output));
+        AlertEvent cleared = Assert.Single(output);
+        Assert.Equal(("gone-tachycardia-4", AlertState.Cleared), (cleared.AlertId, cleared.State));
+        Assert.Contains("did not come back", cleared.Message, StringComparison.Ordinal);
+        Assert.Empty(engine.Snapshot("gone")!.Active);
+        Assert.Equal(0, engine.ExpireRestore("gone", "again", output));
+
+        output.Clear();
+        Feed(engine, "gone", 0, 20, 140, output);
+        Assert.EndsWith("tachycardia-5", Assert.Single(output, a => a.State == AlertState.Raised).AlertId, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stage_RestoredDeviceSilentPastTheGrace_ItsAlertClearsAndItsStateIsWritten()
+    {
+        var states = new List<AlertStateSnapshot>();
+        var alerts = new List<AlertEvent>();
+        await using var stage = new AlertStage(new AlertEngine(AlertProfile.CreateAdult()), [], tickInterval: TimeSpan.FromMilliseconds(50)) { RestoreGrace = TimeSpan.FromMilliseconds(200) };
+        stage.AlertEmitted += (_, a) => { lock (alerts) { alerts.Add(a); } };
+        stage.StateChanged += s => { lock (states) { states.Add(s); } };
+        stage.Restore([new AlertStateSnapshot("gone", new Dictionary<string, int> { ["poor-signal"] = 1 }, [new ActiveAlertSnapshot("poor-signal", "gone-poor-signal-1", 1, 11, true)])]);
+
+        for (int i = 0; i < 100 && states.Count == 0; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        lock (alerts)
+        {
+            AlertEvent cleared = Assert.Single(alerts);
+            Assert.Equal("gone-poor-signal-1", cleared.AlertId);
+            Assert.True(cleared.Acknowledged);
+        }
+
+        lock (states)
+        {
+            AlertStateSnapshot state = Assert.Single(states);
+            Assert.Empty(state.Active);
+            Assert.Equal(1, state.Sequences["poor-signal"]);
+        }
+    }
+
+    [Fact]
     public void Payload_RoundTripsAndBadOnesAreRefusedWithAReason()
     {
         var snapshot = new AlertStateSnapshot("bed-1", new Dictionary<string, int> { ["tachycardia"] = 3 }, [new ActiveAlertSnapshot("tachycardia", "bed-1-tachycardia-3", 12.5, 22.5, true)]);

@@ -29,6 +29,10 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
     private readonly Dictionary<string, (double StreamTime, long Timestamp)> _lastSeen = new(StringComparer.Ordinal);
     private readonly List<AlertEvent> _scratch = new(8);
     private readonly List<string> _changed = [];
+    private readonly Dictionary<string, long> _restoredAt = new(StringComparer.Ordinal);
+
+    /// <summary>A restored device that sends nothing for this long after the restore has its restored alerts cleared.</summary>
+    public TimeSpan RestoreGrace { get; init; } = TimeSpan.FromSeconds(120);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _publisher;
     private readonly Task _ticker;
@@ -85,6 +89,10 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
             foreach (AlertStateSnapshot snapshot in snapshots)
             {
                 _engine.Restore(snapshot);
+                if (snapshot.Active.Count > 0)
+                {
+                    _restoredAt[snapshot.DeviceId] = Stopwatch.GetTimestamp();
+                }
             }
         }
     }
@@ -113,6 +121,7 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
                 _lastSeen[pipelineEvent.DeviceId] = (pipelineEvent.StreamTimeSeconds, Stopwatch.GetTimestamp());
             }
 
+            _restoredAt.Remove(pipelineEvent.DeviceId);
             Emit(_scratch);
             if (removed || HasEpisodeChange(_scratch))
             {
@@ -190,6 +199,29 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
         }
     }
 
+    /// <summary>Clears the restored alerts of devices that did not come back within <see cref="RestoreGrace"/> (under the lock).</summary>
+    private void ExpireRestores()
+    {
+        if (_restoredAt.Count == 0)
+        {
+            return;
+        }
+
+        foreach ((string device, long at) in _restoredAt.ToArray())
+        {
+            if (Stopwatch.GetElapsedTime(at) >= RestoreGrace)
+            {
+                _restoredAt.Remove(device);
+                string reason = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"the device did not come back within {RestoreGrace.TotalSeconds:0} s of the service's restart");
+                if (_engine.ExpireRestore(device, reason, _scratch) > 0)
+                {
+                    _changed.Add(device);
+                }
+            }
+        }
+    }
+
     private static bool HasEpisodeChange(List<AlertEvent> alerts)
     {
         foreach (AlertEvent alert in alerts)
@@ -256,6 +288,7 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
                         }
                     }
 
+                    ExpireRestores();
                     Emit(_scratch);
                     foreach (string device in _changed)
                     {
