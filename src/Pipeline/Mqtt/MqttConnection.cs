@@ -207,6 +207,25 @@ public sealed class MqttConnection : IAsyncDisposable
         return granted;
     }
 
+    /// <summary>Ends a subscription (and forgets it, so a reconnect does not make it again).</summary>
+    public async Task UnsubscribeAsync(string topicFilter, CancellationToken cancellationToken = default)
+    {
+        CheckFilter(topicFilter);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        lock (_gate)
+        {
+            _subscriptions.RemoveAll(s => s.Filter == topicFilter);
+        }
+
+        if (!_client.IsConnected)
+        {
+            throw new MqttConnectionException($"Unsubscribe from '{topicFilter}': not connected to {_options.Host}:{_options.Port}.");
+        }
+
+        MqttClientUnsubscribeOptions unsubscribe = new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(topicFilter).Build();
+        await _client.UnsubscribeAsync(unsubscribe, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Test hook: ends the connection as a crash would for the broker (MQTT 5 reason "disconnect with will message",
     /// so the broker publishes our will), without stopping: the connection then reconnects as after any loss.

@@ -29,6 +29,24 @@ public sealed class MqttConnectionTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task UnsubscribeAsync_AfterwardsNothingArrivesOnThatFilter()
+    {
+        MqttConnection subscriber = await ConnectAsync("unsub");
+        MessageCollector inbox = new(subscriber);
+        await subscriber.SubscribeAsync("heartstream/v1/unsub/a", 1);
+        await subscriber.SubscribeAsync("heartstream/v1/unsub/b", 1);
+        MqttConnection publisher = await ConnectAsync("unsub-pub");
+
+        await subscriber.UnsubscribeAsync("heartstream/v1/unsub/a");
+        await publisher.PublishAsync("heartstream/v1/unsub/a", "gone"u8.ToArray(), 1, retain: false);
+        await publisher.PublishAsync("heartstream/v1/unsub/b", "kept"u8.ToArray(), 1, retain: false);
+
+        await inbox.WaitUntilAsync(m => m.Count >= 1, "the message on the kept filter");
+        await Task.Delay(300);
+        Assert.Equal(["heartstream/v1/unsub/b"], inbox.Messages.Select(m => m.Topic).ToArray());
+    }
+
+    [Fact]
     public async Task PublishAsync_Qos0AndQos1_SubscriberReceivesExactBytes()
     {
         MqttConnection subscriber = await ConnectAsync("sub");

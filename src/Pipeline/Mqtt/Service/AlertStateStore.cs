@@ -90,6 +90,9 @@ public sealed class AlertStateStore
             {
                 await Task.Delay(25, cancellationToken).ConfigureAwait(false);
             }
+
+            // Read once: our own writes must not come back to us for the rest of the run.
+            await _client.UnsubscribeAsync(MqttTopics.AlertStateSubscription, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
