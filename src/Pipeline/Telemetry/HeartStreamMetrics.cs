@@ -89,6 +89,11 @@ public static class HeartStreamMetrics
         "heartstream_classifications_total",
         "Live window classification results reported, by classifier model.", ["model"]));
 
+    private static readonly ChildCache<Counter.Child> s_acknowledgements = new(s_factory.CreateCounter(
+        "heartstream_alert_acknowledgements_total",
+        "Alert acknowledge commands received, by result: accepted (an active alert), unknown (no active alert has that id), "
+        + "malformed (not a valid command).", ["result"]));
+
     private static readonly ChildCache<Counter.Child> s_classifierFailures = new(s_factory.CreateCounter(
         "heartstream_classifier_failures_total",
         "Live window classifiers that failed at run time and stopped for their device (segmentation and vitals go on), "
@@ -201,6 +206,9 @@ public static class HeartStreamMetrics
 
     /// <summary>Counts one classifier that failed for one device; <paramref name="model"/> is the model name.</summary>
     public static void AddClassifierFailure(string model) => s_classifierFailures.Get(model)?.Inc();
+
+    /// <summary>Counts one acknowledge command; <paramref name="result"/> is "accepted", "unknown" or "malformed".</summary>
+    public static void AddAcknowledgement(string result) => s_acknowledgements.Get(result)?.Inc();
 
     /// <summary>Counts one raised alert; both labels are short constants (e.g. "tachycardia", "high").</summary>
     public static void AddAlert(string type, string priority) => s_alerts.Get(type, priority)?.Inc();

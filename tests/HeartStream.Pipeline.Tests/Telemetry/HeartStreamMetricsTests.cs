@@ -12,6 +12,7 @@ public sealed class HeartStreamMetricsTests
     /// <summary>Every family docs/metrics.md lists; a renamed or missing instrument fails here.</summary>
     private static readonly string[] DocumentedFamilies =
     [
+        "heartstream_alert_acknowledgements_total",
         "heartstream_alerts_raised_total",
         "heartstream_audio_processed_seconds_total",
         "heartstream_capture_dropped_samples_total",
@@ -168,6 +169,7 @@ public sealed class HeartStreamMetricsTests
         HeartStreamMetrics.AddAlert("tachycardia", "high");
         HeartStreamMetrics.AddClassification("classifier-murmur");
         HeartStreamMetrics.AddClassifierFailure("classifier-murmur");
+        HeartStreamMetrics.AddAcknowledgement("accepted");
         HeartStreamMetrics.SetBrokerConnected(true);
         HeartStreamMetrics.SetModelInfo("segmenter", "1.2.0", "cpu");
         device.SetHeartRate(72);

@@ -339,6 +339,7 @@ public sealed class MqttEventSink : IEventSink
         if (!PayloadSerializer.TryParseAck(e.Payload.Span, out AlertAckPayload? ack, out string? error))
         {
             Interlocked.Increment(ref _acksRejected);
+            HeartStreamMetrics.AddAcknowledgement("malformed");
             MqttServiceLog.AckRejected(_logger, deviceId!, error!);
             return;
         }

@@ -1,5 +1,6 @@
 using HeartStream.Pipeline.Alerts;
 using HeartStream.Pipeline.Live;
+using HeartStream.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -65,7 +66,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
         {
             var sink = new MqttEventSink(client, instance, loggers.CreateLogger<MqttEventSink>());
             var alerts = new AlertStage(new AlertEngine(alertOptions), [sink, .. extra]);
-            sink.AcknowledgeReceived += (_, ack) => alerts.Acknowledge(ack.AlertId);
+            sink.AcknowledgeReceived += (_, ack) => HeartStreamMetrics.AddAcknowledgement(alerts.Acknowledge(ack.AlertId) ? "accepted" : "unknown");
             var pipeline = new LivePipeline(pipelineOptions, analyzers, [new MetricsEventSink(), sink, alerts, .. extra], loggers.CreateLogger<LivePipeline>(), classifiers);
             pipeline.Start();
             MqttGatewayRouter? router = ingest ? new MqttGatewayRouter(client, pipeline, loggers.CreateLogger<MqttGatewayRouter>(), maxDevices: pipelineOptions.MaxDevices, idleDeviceSeconds: pipelineOptions.IdleDeviceSeconds,
