@@ -91,7 +91,7 @@ internal static class DemoCommand
             mqtt, instance, CreateAlertOptions(), new LivePipelineOptions(), analyzers, [display], ingest: true, classifiers: classifiers, cancellationToken: cancellationToken);
         await using MetricsServer metrics = await MetricsServer.StartAsync(http, () => service.Client.IsConnected ? ReadinessStatus.Ready : ReadinessStatus.NotReady("waiting for: broker"), cancellationToken: cancellationToken);
 
-        var simOptions = new MqttClientOptions { Host = mqtt.Host, Port = mqtt.Port, Username = mqtt.Username, Password = mqtt.Password, TlsCaFile = mqtt.TlsCaFile, TlsCertFile = mqtt.TlsCertFile, TlsKeyFile = mqtt.TlsKeyFile };
+        var simOptions = new MqttClientOptions { Host = mqtt.Host, Port = mqtt.Port, Username = mqtt.Username, Password = mqtt.Password, TlsCaFile = mqtt.TlsCaFile, TlsCertFile = mqtt.TlsCertFile, TlsKeyFile = mqtt.TlsKeyFile, RequireTls = mqtt.RequireTls, ProtocolVersion = mqtt.ProtocolVersion };
         await using var simClient = new MqttConnection(simOptions);
         await simClient.ConnectAsync(cancellationToken);
         var simulator = new GatewaySimulator(simClient, recordings);

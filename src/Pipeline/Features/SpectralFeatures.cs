@@ -63,6 +63,52 @@ public static class SpectralFeatures
     }
 
     /// <summary>
+    /// Where the windows of a whole recording start as every path scores it offline (the trainer, `analyze`): windows
+    /// of min(window, frames) frames every half window, the last aligned to the end. Offline only (allocates).
+    /// </summary>
+    public static int[] WindowStarts(int frames, int window)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(frames, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        int w = Math.Min(window, frames);
+        int hop = Math.Max(1, w / 2);
+        var starts = new List<int>();
+        for (int start = 0; start + w <= frames; start += hop)
+        {
+            starts.Add(start);
+        }
+
+        if (starts[^1] + w < frames)
+        {
+            starts.Add(frames - w);
+        }
+
+        return [.. starts];
+    }
+
+    /// <summary>
+    /// The windows at <paramref name="starts"/> (each <paramref name="window"/> frames) of channel-major features
+    /// [channels, frames], batched [windows, channels, window], each normalised by <see cref="NormalizeWindow"/>.
+    /// </summary>
+    public static float[] Windows(ReadOnlySpan<float> features, int channels, int frames, IReadOnlyList<int> starts, int window, int firstSpectral)
+    {
+        ArgumentNullException.ThrowIfNull(starts);
+        var x = new float[starts.Count * channels * window];
+        for (int i = 0; i < starts.Count; i++)
+        {
+            Span<float> win = x.AsSpan(i * channels * window, channels * window);
+            for (int c = 0; c < channels; c++)
+            {
+                features.Slice((c * frames) + starts[i], window).CopyTo(win.Slice(c * window, window));
+            }
+
+            NormalizeWindow(win, channels, window, firstSpectral);
+        }
+
+        return x;
+    }
+
+    /// <summary>
     /// Z-scores each spectral channel (channels <paramref name="firstSpectral"/> onwards) of a channel-major window
     /// [channels, frames] in place over the window's frames (population variance, epsilon 1e-3 on the deviation).
     /// Allocates nothing.

@@ -169,18 +169,7 @@ public sealed class FrameClassifierModel : ILiveClassifierModel
         }
 
         int w = Math.Min(WindowFrames, frames);
-        int hop = Math.Max(1, w / 2);
-        var starts = new List<int>();
-        for (int s = 0; s + w <= frames; s += hop)
-        {
-            starts.Add(s);
-        }
-
-        if (starts[^1] + w < frames)
-        {
-            starts.Add(frames - w);
-        }
-
+        int[] starts = SpectralFeatures.WindowStarts(frames, WindowFrames);
         int classes = Classes.Count;
         var window = new float[Channels * w];
         var output = new float[classes * w];
@@ -262,11 +251,24 @@ public struct MurmurEvidence
     public void Add(ReadOnlySpan<float> posteriors, int length, int first, int count, MurmurRule rule, int classes)
     {
         ArgumentNullException.ThrowIfNull(rule);
+        Add(posteriors, length, first, count, classes, rule.MurmurClass, rule.SystoleClass, rule.DiastoleClass);
+    }
+
+    /// <summary>The evidence of all frames of channel-major posteriors [classes, frames] (the trainer's recording score).</summary>
+    public static MurmurEvidence Of(ReadOnlySpan<float> posteriors, int frames, int classes, int murmurClass, int systoleClass, int diastoleClass)
+    {
+        var evidence = default(MurmurEvidence);
+        evidence.Add(posteriors, frames, 0, frames, classes, murmurClass, systoleClass, diastoleClass);
+        return evidence;
+    }
+
+    private void Add(ReadOnlySpan<float> posteriors, int length, int first, int count, int classes, int murmurClass, int systoleClass, int diastoleClass)
+    {
         for (int t = first; t < first + count; t++)
         {
-            float m = posteriors[(rule.MurmurClass * length) + t];
+            float m = posteriors[(murmurClass * length) + t];
             Murmur += m;
-            Between += m + posteriors[(rule.SystoleClass * length) + t] + posteriors[(rule.DiastoleClass * length) + t];
+            Between += m + posteriors[(systoleClass * length) + t] + posteriors[(diastoleClass * length) + t];
             float top = 0;
             for (int k = 0; k < classes; k++)
             {

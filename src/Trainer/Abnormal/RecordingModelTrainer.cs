@@ -45,6 +45,7 @@ public static class RecordingModelTrainer
         var x = new float[b * c * t];
         var y = new long[b];
         long[][] lengths = [.. byClass.Select(cls => cls.Select(r => (long)r.Frames).ToArray())];
+        long[] totals = [.. lengths.Select(l => l.Sum())];
         double[] classWeight = [.. byClass.Select(cls => Math.Pow(cls.Length, classSamplingPower))];
         double weightSum = classWeight.Sum();
         int totalSteps = options.Epochs * options.StepsPerEpoch;
@@ -59,7 +60,7 @@ public static class RecordingModelTrainer
                 for (int i = 0; i < b; i++)
                 {
                     int k = PickClass(random, classWeight, weightSum);
-                    LabelledRecording r = byClass[k][Pick(random, lengths[k])];
+                    LabelledRecording r = byClass[k][FrameModelTrainer.PickByLength(random, lengths[k], totals[k])];
                     int start = random.Next(r.Frames - t + 1);
                     Span<float> crop = x.AsSpan(i * c * t, c * t);
                     for (int ch = 0; ch < c; ch++)
@@ -109,35 +110,14 @@ public static class RecordingModelTrainer
         ArgumentNullException.ThrowIfNull(recording);
         int frames = recording.Frames, c = recording.Channels;
         int w = Math.Min(window, frames);
-        int hop = Math.Max(1, w / 2);
-        var starts = new List<int>();
-        for (int s = 0; s + w <= frames; s += hop)
-        {
-            starts.Add(s);
-        }
-
-        if (starts.Count == 0 || starts[^1] + w < frames)
-        {
-            starts.Add(frames - w);
-        }
-
-        var x = new float[starts.Count * c * w];
-        for (int i = 0; i < starts.Count; i++)
-        {
-            Span<float> win = x.AsSpan(i * c * w, c * w);
-            for (int ch = 0; ch < c; ch++)
-            {
-                recording.Features.AsSpan((ch * frames) + starts[i], w).CopyTo(win.Slice(ch * w, w));
-            }
-
-            SpectralFeatures.NormalizeWindow(win, c, w, firstSpectral);
-        }
+        int[] starts = SpectralFeatures.WindowStarts(frames, window);
+        float[] x = SpectralFeatures.Windows(recording.Features, c, frames, starts, w, firstSpectral);
 
         model.eval();
         using (no_grad())
         using (NewDisposeScope())
         {
-            Tensor p = nn.functional.softmax(model.forward(torch.tensor(x, [starts.Count, c, w])).mean([2]), 1).mean([0]);
+            Tensor p = nn.functional.softmax(model.forward(torch.tensor(x, [starts.Length, c, w])).mean([2]), 1).mean([0]);
             float[] result = p.contiguous().data<float>().ToArray();
             return result.Length == classes ? result : throw new InvalidOperationException($"model gave {result.Length} classes, expected {classes}");
         }
@@ -157,22 +137,5 @@ public static class RecordingModelTrainer
         }
 
         return weights.Length - 1;
-    }
-
-    private static int Pick(Random random, long[] lengths)
-    {
-        long total = lengths.Sum();
-        long u = random.NextInt64(total);
-        for (int i = 0; i < lengths.Length; i++)
-        {
-            if (u < lengths[i])
-            {
-                return i;
-            }
-
-            u -= lengths[i];
-        }
-
-        return lengths.Length - 1;
     }
 }

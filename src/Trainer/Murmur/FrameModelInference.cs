@@ -18,42 +18,21 @@ public static class FrameModelInference
         ArgumentNullException.ThrowIfNull(recording);
         int frames = recording.Frames, c = recording.Channels;
         int w = Math.Min(window, frames);
-        int hop = Math.Max(1, w / 2);
-        var starts = new List<int>();
-        for (int s = 0; s + w <= frames; s += hop)
-        {
-            starts.Add(s);
-        }
-
-        if (starts.Count == 0 || starts[^1] + w < frames)
-        {
-            starts.Add(frames - w);
-        }
-
-        var x = new float[starts.Count * c * w];
-        for (int i = 0; i < starts.Count; i++)
-        {
-            Span<float> win = x.AsSpan(i * c * w, c * w);
-            for (int ch = 0; ch < c; ch++)
-            {
-                recording.Features.AsSpan((ch * frames) + starts[i], w).CopyTo(win.Slice(ch * w, w));
-            }
-
-            SpectralFeatures.NormalizeWindow(win, c, w, firstSpectral);
-        }
+        int[] starts = SpectralFeatures.WindowStarts(frames, window);
+        float[] x = SpectralFeatures.Windows(recording.Features, c, frames, starts, w, firstSpectral);
 
         float[] p;
         model.eval();
         using (no_grad())
         using (NewDisposeScope())
         {
-            Tensor output = nn.functional.softmax(model.forward(torch.tensor(x, [starts.Count, c, w])), 1);
+            Tensor output = nn.functional.softmax(model.forward(torch.tensor(x, [starts.Length, c, w])), 1);
             p = output.contiguous().data<float>().ToArray();
         }
 
         var sum = new float[classes * frames];
         var count = new float[frames];
-        for (int i = 0; i < starts.Count; i++)
+        for (int i = 0; i < starts.Length; i++)
         {
             for (int t = 0; t < w; t++)
             {

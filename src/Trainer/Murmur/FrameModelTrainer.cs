@@ -142,7 +142,8 @@ public static class FrameModelTrainer
         return [.. w.Select(v => (float)(v / mean))];
     }
 
-    private static int PickByLength(Random random, long[] lengths, long total)
+    /// <summary>An index drawn with probability proportional to its length (frames), from a seeded generator.</summary>
+    internal static int PickByLength(Random random, long[] lengths, long total)
     {
         long u = random.NextInt64(total);
         for (int i = 0; i < lengths.Length; i++)

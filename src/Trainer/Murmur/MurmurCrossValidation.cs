@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using HeartStream.Pipeline;
+using HeartStream.Pipeline.Live;
 using HeartStream.Trainer.Torch;
 using HeartStream.Training.Data;
 using TorchSharp;
@@ -111,8 +112,9 @@ public static class MurmurCrossValidation
         foreach (MurmurRecording r in recordings)
         {
             float[] p = FrameModelInference.Posteriors(model, r, spec.Classes, options.CropFrames, firstSpectral);
-            double s = MurmurDecision.RecordingScore(p, r.Frames);
-            RecordingDiagnostics d = Diagnose(r, p, spec.Classes, fold, s);
+            MurmurEvidence evidence = MurmurDecision.Evidence(p, r.Frames);
+            double s = evidence.Score;
+            RecordingDiagnostics d = Diagnose(r, p, spec.Classes, fold, s, evidence.MeanConfidence);
             diagnostics?.Add(d);
             if (r.Frames / (double)AnalysisRate.FrameRate < options.MinHeardSeconds || d.Confidence < options.MinConfidence)
             {
@@ -130,30 +132,22 @@ public static class MurmurCrossValidation
         return [.. best.Values.OrderBy(v => v.Patient, StringComparer.Ordinal)];
     }
 
-    private static RecordingDiagnostics Diagnose(MurmurRecording r, float[] p, int classes, int fold, double score)
+    private static RecordingDiagnostics Diagnose(MurmurRecording r, float[] p, int classes, int fold, double score, double confidence)
     {
         int n = r.Frames;
         var mean = new double[classes];
-        double confidence = 0;
-        for (int t = 0; t < n; t++)
-        {
-            float top = 0;
-            for (int k = 0; k < classes; k++)
-            {
-                float v = p[(k * n) + t];
-                mean[k] += v;
-                top = Math.Max(top, v);
-            }
-
-            confidence += top;
-        }
-
         for (int k = 0; k < classes; k++)
         {
-            mean[k] /= Math.Max(1, n);
+            double sum = 0;
+            for (int t = 0; t < n; t++)
+            {
+                sum += p[(k * n) + t];
+            }
+
+            mean[k] = sum / Math.Max(1, n);
         }
 
-        return new RecordingDiagnostics(r.Info.Id, r.PatientKey, r.Info.Murmur ?? MurmurStatus.Unknown, r.Info.MurmurHeardHere, fold, n, score, confidence / Math.Max(1, n), mean);
+        return new RecordingDiagnostics(r.Info.Id, r.PatientKey, r.Info.Murmur ?? MurmurStatus.Unknown, r.Info.MurmurHeardHere, fold, n, score, confidence, mean);
     }
 
     private static ulong Hash(int seed, string key) =>

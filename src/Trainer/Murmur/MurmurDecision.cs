@@ -1,3 +1,4 @@
+using HeartStream.Pipeline.Live;
 using System.Globalization;
 using HeartStream.Training.Data;
 
@@ -30,18 +31,11 @@ public static class MurmurDecision
     /// A recording's murmur evidence from frame posteriors [classes, frames]: the share of the posterior mass between
     /// the heart sounds (systole + diastole + murmur) that the model gives to murmur. 0 for a recording with none.
     /// </summary>
-    public static double RecordingScore(ReadOnlySpan<float> posteriors, int frames)
-    {
-        double murmur = 0, between = 0;
-        for (int t = 0; t < frames; t++)
-        {
-            float m = posteriors[(MurmurFrameLabels.Murmur * frames) + t];
-            murmur += m;
-            between += m + posteriors[(MurmurFrameLabels.Systole * frames) + t] + posteriors[(MurmurFrameLabels.Diastole * frames) + t];
-        }
+    public static double RecordingScore(ReadOnlySpan<float> posteriors, int frames) => Evidence(posteriors, frames).Score;
 
-        return between <= 0 ? 0 : murmur / between;
-    }
+    /// <summary>The served evidence (<see cref="MurmurEvidence"/>) of a recording's posteriors [classes, frames], as the service sums it.</summary>
+    public static MurmurEvidence Evidence(ReadOnlySpan<float> posteriors, int frames) =>
+        MurmurEvidence.Of(posteriors, frames, MurmurFrameLabels.Classes, MurmurFrameLabels.Murmur, MurmurFrameLabels.Systole, MurmurFrameLabels.Diastole);
 
     /// <summary>
     /// Weighted accuracy of the 2022 challenge: correct decisions weighted 5 (Present), 3 (Unknown), 1 (Absent) by the
