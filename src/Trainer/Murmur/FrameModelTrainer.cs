@@ -101,13 +101,7 @@ public static class FrameModelTrainer
     public static double Schedule(FrameTrainingOptions options, int step, int totalSteps)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (step < options.WarmupSteps)
-        {
-            return options.LearningRate * (step + 1) / options.WarmupSteps;
-        }
-
-        double progress = Math.Min(1.0, (double)(step - options.WarmupSteps) / Math.Max(1, totalSteps - options.WarmupSteps));
-        return options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * progress));
+        return LearningRate.WarmupCosine(options.LearningRate, options.WarmupSteps, step, totalSteps);
     }
 
     /// <summary>frequency^-power per class over the labelled frames, normalised to a mean of 1 over present classes.</summary>

@@ -111,22 +111,30 @@ public static class MurmurModelPackager
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
         string dir = Path.Combine(registryRoot, name, version);
-        Directory.CreateDirectory(dir);
         OnnxGraphBuilder builder = TorchOnnxExporter.FrameModel(model, spec.InputChannels, spec.Classes, name);
         builder.DocString = "HeartStream murmur frame model: normalised envelope + log-power spectrum frames -> S1/systole/S2/diastole/murmur posteriors. " + spec.Describe();
         builder.SetMetadata("feature_settings_sha256", envelope.Hash());
         builder.SetMetadata("spectrogram_settings_sha256", spectrum.Hash());
         builder.SetMetadata("version", version);
+        byte[] onnx = builder.ToBytes();
+        var parityInput = new float[spec.InputChannels * windowFrames]; // deterministic, normalised-feature sized values
+        for (int i = 0; i < parityInput.Length; i++)
+        {
+            parityInput[i] = (float)Math.Sin(i * 0.37) * 2;
+        }
+
+        OnnxParity.Check(model, onnx, parityInput, spec.InputChannels, spec.Classes, $"{name} {version}");
+        Directory.CreateDirectory(dir);
         string modelPath = Path.Combine(dir, "model.onnx");
-        builder.Save(modelPath);
+        File.WriteAllBytes(modelPath, onnx);
         long parameters = model.parameters().Sum(p => p.numel());
         var manifest = new ModelManifest
         {
             Name = name,
             Version = version,
             Kind = ModelManifest.FrameClassifierKind,
-            Inputs = [new ModelTensorSpec(OnnxModelExporter.InputName, ["batch", spec.InputChannels.ToString(CultureInfo.InvariantCulture), "time"])],
-            Outputs = [new ModelTensorSpec(OnnxModelExporter.PosteriorsName, ["batch", spec.Classes.ToString(CultureInfo.InvariantCulture), "time"])],
+            Inputs = [new ModelTensorSpec(OnnxNames.InputName, ["batch", spec.InputChannels.ToString(CultureInfo.InvariantCulture), "time"])],
+            Outputs = [new ModelTensorSpec(OnnxNames.PosteriorsName, ["batch", spec.Classes.ToString(CultureInfo.InvariantCulture), "time"])],
             Classes = MurmurFrameLabels.Names,
             WindowFrames = windowFrames,
             HopFrames = windowFrames / 2,

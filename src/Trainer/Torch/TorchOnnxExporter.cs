@@ -21,9 +21,9 @@ public static class TorchOnnxExporter
     {
         ArgumentNullException.ThrowIfNull(model);
         var b = new OnnxGraphBuilder(graphName);
-        string x = b.AddInput(OnnxModelExporter.InputName, "batch", inChannels, "time");
+        string x = b.AddInput(OnnxNames.InputName, "batch", inChannels, "time");
         string logits = Emit(b, model, x, string.Empty);
-        b.AddOutput(b.Softmax(logits, axis: 1), OnnxModelExporter.PosteriorsName, "batch", classes, "time");
+        b.AddOutput(b.Softmax(logits, axis: 1), OnnxNames.PosteriorsName, "batch", classes, "time");
         return b;
     }
 

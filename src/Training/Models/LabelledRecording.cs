@@ -10,7 +10,4 @@ namespace HeartStream.Training.Models;
 public sealed record LabelledRecording(string Id, float[] Features, int[] Labels, IReadOnlyList<HeartSound> Reference, AnnotatedSpan Span)
 {
     public int Frames => Labels.Length;
-
-    /// <summary>A teacher network's posteriors for distillation, frame-major (frames × states); null when none.</summary>
-    public float[]? Teacher { get; init; }
 }

@@ -30,7 +30,7 @@ public static class ModelPackager
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(settings);
         string dir = VersionDirectory(registryRoot, name, version);
-        OnnxGraphBuilder builder = OnnxModelExporter.Segmenter(result.Model, settings.Channels, 4, name);
+        OnnxGraphBuilder builder = result.Graph;
         builder.DocString = "HeartStream neural segmenter: normalised Springer features -> S1/systole/S2/diastole posteriors. " + result.Architecture;
         builder.SetMetadata("feature_settings_sha256", settings.Hash());
         builder.SetMetadata("version", version);
@@ -42,78 +42,21 @@ public static class ModelPackager
             Name = name,
             Version = version,
             Kind = "segmenter",
-            Inputs = [new ModelTensorSpec(OnnxModelExporter.InputName, ["batch", settings.Channels.ToString(CultureInfo.InvariantCulture), "time"])],
-            Outputs = [new ModelTensorSpec(OnnxModelExporter.PosteriorsName, ["batch", "4", "time"])],
+            Inputs = [new ModelTensorSpec(OnnxNames.InputName, ["batch", settings.Channels.ToString(CultureInfo.InvariantCulture), "time"])],
+            Outputs = [new ModelTensorSpec(OnnxNames.PosteriorsName, ["batch", "4", "time"])],
             Classes = ["S1", "Systole", "S2", "Diastole"],
             WindowFrames = windowFrames,
             HopFrames = hopFrames,
-            FutureFrames = result.FutureFrames,
-            PastFrames = result.PastFrames,
             FeatureSettings = settings.CanonicalText(),
             FeatureSettingsHash = settings.Hash(),
             DecoderFile = DecoderFileName,
             Architecture = result.Architecture,
-            ParameterCount = result.Model.ParameterCount,
+            ParameterCount = result.ParameterCount,
             FileSizeBytes = new FileInfo(modelPath).Length,
             Sha256 = ModelRegistry.Sha256Of(modelPath),
             TrainingData = trainingData,
             Split = split,
             TrainingSeconds = Math.Round(result.TrainingSeconds, 1),
-            Date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            Metrics = metrics,
-            Command = command,
-        };
-        File.WriteAllText(Path.Combine(dir, ModelManifest.FileName), manifest.ToJson());
-        return manifest;
-    }
-
-    /// <summary>Saves a window classifier; returns the manifest written.</summary>
-    public static ModelManifest SaveClassifier(
-        Nn.Sequential model,
-        ClassificationTask task,
-        string registryRoot,
-        string version,
-        FeatureSettings settings,
-        string architecture,
-        double trainingSeconds,
-        string trainingData,
-        string split,
-        IReadOnlyDictionary<string, double> metrics,
-        string command,
-        int windowFrames,
-        int hopFrames)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(settings);
-        string name = ClassificationTasks.ModelName(task);
-        IReadOnlyList<string> classes = ClassificationTasks.Classes(task);
-        string dir = VersionDirectory(registryRoot, name, version);
-        OnnxGraphBuilder builder = OnnxModelExporter.Classifier(model, settings.Channels, classes.Count, name);
-        builder.DocString = $"HeartStream {task} classifier on normalised Springer feature windows. " + architecture;
-        builder.SetMetadata("feature_settings_sha256", settings.Hash());
-        builder.SetMetadata("version", version);
-        builder.SetMetadata("classes", string.Join(",", classes));
-        string modelPath = Path.Combine(dir, "model.onnx");
-        builder.Save(modelPath);
-        var manifest = new ModelManifest
-        {
-            Name = name,
-            Version = version,
-            Kind = "classifier",
-            Inputs = [new ModelTensorSpec(OnnxModelExporter.InputName, ["batch", settings.Channels.ToString(CultureInfo.InvariantCulture), "time"])],
-            Outputs = [new ModelTensorSpec(OnnxModelExporter.ProbabilitiesName, ["batch", classes.Count.ToString(CultureInfo.InvariantCulture)])],
-            Classes = classes,
-            WindowFrames = windowFrames,
-            HopFrames = hopFrames,
-            FeatureSettings = settings.CanonicalText(),
-            FeatureSettingsHash = settings.Hash(),
-            Architecture = architecture,
-            ParameterCount = model.ParameterCount,
-            FileSizeBytes = new FileInfo(modelPath).Length,
-            Sha256 = ModelRegistry.Sha256Of(modelPath),
-            TrainingData = trainingData,
-            Split = split,
-            TrainingSeconds = Math.Round(trainingSeconds, 1),
             Date = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             Metrics = metrics,
             Command = command,

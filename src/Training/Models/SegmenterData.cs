@@ -38,29 +38,6 @@ public static class SegmenterData
             "training");
     }
 
-    /// <summary>
-    /// Recordings without S1/S2 annotation as training material for distillation: the serving features, every frame's
-    /// label unknown (-1), no reference sounds. A teacher's posteriors are what a student learns from them.
-    /// </summary>
-    public static IReadOnlyList<LabelledRecording> Unlabelled(IReadOnlyList<RecordingInfo> recordings, FeatureSettings settings, string? cacheDirectory = null, int maxParallelism = 2)
-    {
-        ArgumentNullException.ThrowIfNull(recordings);
-        ArgumentNullException.ThrowIfNull(settings);
-        return LoadAll(
-            recordings.Count,
-            i => recordings[i],
-            (i, features) =>
-            {
-                int frames = features.Length / settings.Channels;
-                var labels = new int[frames];
-                Array.Fill(labels, -1);
-                return new LabelledRecording(recordings[i].Dataset + "_" + recordings[i].Id, features, labels, [], new AnnotatedSpan(0, (double)frames / settings.FrameRate));
-            },
-            new FeatureCache(settings, cacheDirectory),
-            maxParallelism,
-            "unlabelled");
-    }
-
     /// <summary>Features of every recording (in parallel, through the cache) made into labelled recordings; one error naming up to 5 unreadable files.</summary>
     private static LabelledRecording[] LoadAll(
         int count, Func<int, RecordingInfo> recording, Func<int, float[], LabelledRecording> make, FeatureCache cache, int maxParallelism, string what)

@@ -1,18 +1,19 @@
 using HeartStream.Pipeline.Segmentation;
-using HeartStream.Training.Nn;
+using HeartStream.Training.Onnx;
 
 namespace HeartStream.Training.Models;
 
 /// <summary>
-/// The trained network (best epoch restored), its HSMM decoder parameters and the training history;
-/// <see cref="FutureFrames"/>/<see cref="PastFrames"/>: its context when its look-ahead is bounded (null when centred).
+/// A trained segmenter: the best epoch's exported graph (input "features" [batch, C, time], output "posteriors" with a
+/// softmax over states), its parameter count, its HSMM decoder parameters, the training history, and the largest
+/// difference between the graph in ONNX Runtime and the trainer's forward pass on a real recording.
 /// </summary>
 public sealed record SegmenterTrainingResult(
-    Sequential Model,
+    OnnxGraphBuilder Graph,
+    int ParameterCount,
     SegmenterParameters Decoder,
     IReadOnlyList<SegmenterEpoch> History,
     SegmenterEpoch Best,
     double TrainingSeconds,
     string Architecture,
-    int? FutureFrames = null,
-    int? PastFrames = null);
+    float OnnxMaxDifference);

@@ -1,10 +1,8 @@
-using HeartStream.Training.Nn;
-
 namespace HeartStream.Training.Models;
 
 /// <summary>
-/// Random crops of <c>window</c> frames from labelled recordings, written channel-major into a [batch, C, window]
-/// tensor with per-frame targets. Recordings are drawn in proportion to their length (every frame equally likely);
+/// Random crops of <c>window</c> frames from labelled recordings, written channel-major as a [batch, C, window]
+/// tensor's data with per-frame targets. Recordings are drawn in proportion to their length (every frame equally likely);
 /// a recording shorter than the window is zero-padded with ignored targets. Seeded, so a run is reproducible.
 /// </summary>
 public sealed class WindowSampler
@@ -46,18 +44,15 @@ public sealed class WindowSampler
     public int Window { get; }
 
     /// <summary>
-    /// Fills <paramref name="input"/> [batch, C, window] and <paramref name="targets"/> (batch × window), and when given
-    /// <paramref name="teacher"/> [batch, states, window] with the recordings' teacher posteriors (zeros where a
-    /// recording has none or the window is padded: frames a soft loss leaves out).
+    /// Fills <paramref name="input"/> (batch × C × window, channel-major per window) and <paramref name="targets"/>
+    /// (batch × window) with <paramref name="batch"/> random windows.
     /// </summary>
-    public void Fill(Tensor input, int[] targets, Tensor? teacher = null)
+    public void Fill(int batch, Span<float> input, Span<long> targets)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(targets);
-        int batch = input.Dim(0);
-        if (input.Rank != 3 || input.Dim(1) != Channels || input.Dim(2) != Window || targets.Length != batch * Window)
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        if (input.Length != batch * Channels * Window || targets.Length != batch * Window)
         {
-            throw new ArgumentException($"expected input [batch, {Channels}, {Window}] and batch x {Window} targets, got {input} and {targets.Length}");
+            throw new ArgumentException($"expected {batch} x {Channels} x {Window} inputs and {batch} x {Window} targets, got {input.Length} and {targets.Length}");
         }
 
         for (int b = 0; b < batch; b++)
@@ -67,41 +62,12 @@ public sealed class WindowSampler
             index = index < 0 ? ~index : index;
             LabelledRecording r = _recordings[index];
             int start = r.Frames > Window ? _random.Next(r.Frames - Window + 1) : 0;
-            CopyWindow(r, start, Channels, input.Data.AsSpan(b * Channels * Window, Channels * Window), targets.AsSpan(b * Window, Window));
-            if (teacher is not null)
-            {
-                CopyTeacher(r, start, teacher.Dim(1), teacher.Data.AsSpan(b * teacher.Dim(1) * Window, teacher.Dim(1) * Window), Window);
-            }
-        }
-    }
-
-    /// <summary>Copies a recording's teacher posteriors of frames start.. into channel-major [states, window]; zeros where there are none.</summary>
-    public static void CopyTeacher(LabelledRecording recording, int start, int states, Span<float> destination, int window)
-    {
-        ArgumentNullException.ThrowIfNull(recording);
-        destination.Clear();
-        if (recording.Teacher is not float[] q)
-        {
-            return;
-        }
-
-        if (q.Length != recording.Frames * states)
-        {
-            throw new ArgumentException($"recording {recording.Id} has {q.Length} teacher values for {recording.Frames} frames of {states} states", nameof(recording));
-        }
-
-        int n = Math.Min(window, recording.Frames - start);
-        for (int t = 0; t < n; t++)
-        {
-            for (int k = 0; k < states; k++)
-            {
-                destination[(k * window) + t] = q[((start + t) * states) + k];
-            }
+            CopyWindow(r, start, Channels, input.Slice(b * Channels * Window, Channels * Window), targets.Slice(b * Window, Window));
         }
     }
 
     /// <summary>Copies frames start.. of a recording into channel-major [C, window], padding with zeros / ignored labels.</summary>
-    public static void CopyWindow(LabelledRecording recording, int start, int channels, Span<float> destination, Span<int> targets)
+    public static void CopyWindow(LabelledRecording recording, int start, int channels, Span<float> destination, Span<long> targets)
     {
         ArgumentNullException.ThrowIfNull(recording);
         int window = targets.Length;

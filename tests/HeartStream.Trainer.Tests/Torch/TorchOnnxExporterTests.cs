@@ -11,12 +11,13 @@ namespace HeartStream.Trainer.Tests.Torch;
 public sealed class TorchOnnxExporterTests
 {
     [Theory]
-    [InlineData(44, 5, 16, 5, new[] { 1, 2, 4 })]
-    [InlineData(4, 4, 8, 3, new[] { 1, 3, 9, 27 })]
-    public void ExportMatchesTorchSharp(int inputs, int classes, int width, int kernel, int[] dilations)
+    [InlineData(44, 5, 16, 5, 1, new[] { 1, 2, 4 })]
+    [InlineData(4, 4, 8, 3, 1, new[] { 1, 3, 9, 27 })]
+    [InlineData(4, 4, 12, 5, 5, new[] { 2, 4, 8 })] // the segmenter's layout: a k5 stem, then residual layers
+    public void ExportMatchesTorchSharp(int inputs, int classes, int width, int kernel, int stemKernel, int[] dilations)
     {
         torch.manual_seed(7);
-        var spec = new FrameTcnSpec { InputChannels = inputs, Classes = classes, Width = width, Kernel = kernel, Dilations = dilations };
+        var spec = new FrameTcnSpec { InputChannels = inputs, Classes = classes, Width = width, Kernel = kernel, StemKernel = stemKernel, Dilations = dilations };
         using var model = spec.Build();
         // A few training steps so BatchNorm's running statistics and every weight are away from their initial values.
         var opt = optim.AdamW(model.parameters(), lr: 1e-2);

@@ -86,7 +86,8 @@ public sealed class OnnxEmissionModelTests : IDisposable
         Assert.Contains("posteriors", e.Message, StringComparison.Ordinal);
     }
 
-    // A bounded-context network (built and exported by the trainer's own code) served in context windows: each frame's
+    // A bounded-context network (a random dilated conv stack with asymmetric padding, written with the trainer's ONNX
+    // graph builder) served in context windows: each frame's
     // posteriors must be those of one run over the whole recording with zeros before and after it (its receptive field
     // then lies wholly inside, as inside its window), whatever the window and batch size.
     [Theory]
@@ -95,9 +96,8 @@ public sealed class OnnxEmissionModelTests : IDisposable
     [InlineData(20, 64, 8)]
     public void Predict_BoundedContext_EachFrameFromAWindowHoldingItsContext(int frames, int window, int batch)
     {
-        Training.Nn.Sequential net = Training.Nn.ModelFactory.DilatedTcn(4, 6, 0, 5, 4, seed: 2, dilations: [1, 2, 4, 2], futureFrames: 6);
-        (int past, int future) = Training.Nn.ModelFactory.Context(5, [1, 2, 4, 2], 6);
-        using OnnxSession session = OnnxSession.Load(Training.Models.OnnxModelExporter.Segmenter(net, 4, 4, "bounded").ToBytes());
+        (byte[] onnx, int past, int future) = BoundedContextNetwork(seed: 2);
+        using OnnxSession session = OnnxSession.Load(onnx);
         using var model = new OnnxEmissionModel(session, window, hopFrames: 1, batchSize: batch, context: (past, future));
         float[] features = Features(frames, 7);
         int padded = frames + past + future;
@@ -132,6 +132,34 @@ public sealed class OnnxEmissionModelTests : IDisposable
     public void Constructor_ContextLeavingNoRoom_Throws()
     {
         Assert.Throws<ArgumentException>(() => new OnnxEmissionModel(_session, 64, 16, context: (40, 24)));
+    }
+
+    /// <summary>
+    /// Conv k5 (dilations 1, 2, 4, 2; 6 channels; right padding 2, 4, 0, 0, the rest on the left) with ReLU, a 1×1 head to
+    /// 4 states and a softmax: 30 frames of past and 6 of future context.
+    /// </summary>
+    private static (byte[] Onnx, int Past, int Future) BoundedContextNetwork(int seed)
+    {
+        int[] dilations = [1, 2, 4, 2], right = [2, 4, 0, 0];
+        const int kernel = 5, width = 6;
+        var rng = new Random(seed);
+        float[] Random(int n, double scale) => [.. Enumerable.Range(0, n).Select(_ => (float)(((rng.NextDouble() * 2) - 1) * scale))];
+        var b = new Training.Onnx.OnnxGraphBuilder("bounded");
+        string x = b.AddInput("features", "batch", 4, "time");
+        int inputs = 4, past = 0, future = 0;
+        for (int i = 0; i < dilations.Length; i++)
+        {
+            int span = dilations[i] * (kernel - 1);
+            string w = b.AddInitializer($"conv{i}.weight", Random(width * inputs * kernel, 1.0 / Math.Sqrt(inputs * kernel)), width, inputs, kernel);
+            string bias = b.AddInitializer($"conv{i}.bias", Random(width, 0.1), width);
+            x = b.Relu(b.Conv(x, w, bias, pads: [span - right[i], right[i]], dilations: [dilations[i]]));
+            (inputs, past, future) = (width, past + span - right[i], future + right[i]);
+        }
+
+        string hw = b.AddInitializer("head.weight", Random(4 * width, 1.0 / Math.Sqrt(width)), 4, width, 1);
+        string hb = b.AddInitializer("head.bias", Random(4, 0.1), 4);
+        b.AddOutput(b.Softmax(b.Conv(x, hw, hb), axis: 1), "posteriors", "batch", 4, "time");
+        return (b.ToBytes(), past, future);
     }
 
     private static float[] Features(int frames, int seed)
