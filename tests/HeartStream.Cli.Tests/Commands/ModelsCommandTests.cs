@@ -13,7 +13,7 @@ public sealed class ModelsCommandTests : IDisposable
     {
         CopyDirectory(RepoPaths.Models, _root);
         string shipped = Path.Combine(_root, Name, "1.0.0");
-        CopyDirectory(shipped, Path.Combine(_root, Name, "1.2.0"));
+        CopyDirectory(shipped, Path.Combine(_root, Name, "1.9.0"));
         string bad = Path.Combine(_root, Name, "2.0.0");
         CopyDirectory(shipped, bad);
         string manifest = Path.Combine(bad, ModelManifest.FileName);
@@ -34,7 +34,7 @@ public sealed class ModelsCommandTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.ToString());
         string line = result.Stdout.Split('\n').Single(l => l.StartsWith(Name + " ", StringComparison.Ordinal));
-        Assert.Contains("1.0.0,1.1.0,1.2.0,2.0.0", line, StringComparison.Ordinal);
+        Assert.Contains("1.0.0,1.1.0,1.2.0,1.9.0,2.0.0", line, StringComparison.Ordinal);
         Assert.Contains("ok", line, StringComparison.Ordinal);
         Assert.Contains(result.Stdout.Split('\n'), l => l.StartsWith("classifier-murmur ", StringComparison.Ordinal));
     }
@@ -42,11 +42,11 @@ public sealed class ModelsCommandTests : IDisposable
     [Fact]
     public void Promote_GoodVersion_WritesCurrentAndRegistryFollows()
     {
-        CliResult result = Cli.Run("models", "promote", Name, "1.2.0", "--models", _root);
+        CliResult result = Cli.Run("models", "promote", Name, "1.9.0", "--models", _root);
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal("1.2.0", File.ReadAllText(Path.Combine(_root, Name, ModelRegistry.CurrentFileName)).Trim());
-        Assert.Equal("1.2.0", new ModelRegistry(_root).DefaultVersion(Name));
+        Assert.Equal("1.9.0", File.ReadAllText(Path.Combine(_root, Name, ModelRegistry.CurrentFileName)).Trim());
+        Assert.Equal("1.9.0", new ModelRegistry(_root).DefaultVersion(Name));
         Assert.Empty(Directory.GetFiles(Path.Combine(_root, Name), "*.tmp-*"));
     }
 

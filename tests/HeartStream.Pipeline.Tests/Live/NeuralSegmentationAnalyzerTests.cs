@@ -47,21 +47,21 @@ public sealed class NeuralSegmentationAnalyzerTests : IDisposable
         Assert.Equal(small, whole);
     }
 
-    // Measured F1 at 60 ms with the defaults (segmenter-tcn 1.1.0, window 128, averaging 0, hop 25, emission look-ahead
+    // Measured F1 at 60 ms with the defaults (segmenter-tcn 1.2.0 since 2026-12-07, window 128, averaging 0, hop 25, emission look-ahead
     // 25 frames, decoder 0.25 s / 0.5 s with the rate re-chosen after 10 % more audio while its window fills, minimum
     // sound posterior 0.35 live and offline) against `heartstream analyze` as shipped (live context: the network served
-    // as live, the whole-recording decoder; the CirCor test split gives 0.983, margin 0.02) and against the
-    // whole-context pass (`analyze --context full`, which sees up to ~5 s of future where the live path sees 0.5 s: the
-    // test split gives 0.964, margin 0.05): `heartstream bench streaming-agreement --neural`.
+    // as live, the whole-recording decoder; the CirCor test split (232 recordings) gives 0.983, margin 0.02) and against
+    // the whole-context pass (`analyze --context full`, which sees up to ~5 s of future where the live path sees 0.5 s:
+    // the test split gives 0.961, margin 0.05; 46532_AV is its noisiest recording): `heartstream bench streaming-agreement --neural`.
     [Theory]
     [InlineData("circor/13918_AV.wav", NeuralContext.Live, 1.000, 0.02)]
-    [InlineData("circor/46532_AV.wav", NeuralContext.Live, 0.977, 0.02)]
+    [InlineData("circor/46532_AV.wav", NeuralContext.Live, 0.984, 0.02)]
     [InlineData("physionet2016/a0002.wav", NeuralContext.Live, 1.000, 0.02)]
-    [InlineData("physionet2016/a0035.wav", NeuralContext.Live, 0.992, 0.02)]
+    [InlineData("physionet2016/a0035.wav", NeuralContext.Live, 1.000, 0.02)]
     [InlineData("circor/13918_AV.wav", NeuralContext.Full, 1.000, 0.05)]
-    [InlineData("circor/46532_AV.wav", NeuralContext.Full, 0.908, 0.05)]
+    [InlineData("circor/46532_AV.wav", NeuralContext.Full, 0.828, 0.05)]
     [InlineData("physionet2016/a0002.wav", NeuralContext.Full, 1.000, 0.05)]
-    [InlineData("physionet2016/a0035.wav", NeuralContext.Full, 0.968, 0.05)]
+    [InlineData("physionet2016/a0035.wav", NeuralContext.Full, 0.984, 0.05)]
     public async Task PushAsync_RealRecording_AgreesWithAnalyze(string sample, NeuralContext context, double measuredF1, double margin)
     {
         WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, sample));
@@ -234,17 +234,17 @@ public sealed class NeuralSegmentationAnalyzerTests : IDisposable
         Assert.Contains("live window of 64 frames", e.Message, StringComparison.Ordinal);
     }
 
-    // Measured F1 at 60 ms (segmenter-tcn 1.1.0, minimum sound posterior 0.35), hop 25, emission look-ahead 25, decoder
+    // Measured F1 at 60 ms (segmenter-tcn 1.2.0, minimum sound posterior 0.35), hop 25, emission look-ahead 25, decoder
     // 0.5 s / 0.25 s: the training window with one window
     // per frame (the former default), the 128-frame live window alone and averaging the windows that gave a frame at
     // least 13 future frames. Margin 0.05.
     [Theory]
-    [InlineData("circor/46532_AV.wav", 256, -1, 0.870)]
-    [InlineData("physionet2016/a0035.wav", 256, -1, 0.961)]
-    [InlineData("circor/46532_AV.wav", 128, -1, 0.861)]
-    [InlineData("physionet2016/a0035.wav", 128, -1, 0.944)]
-    [InlineData("circor/46532_AV.wav", 128, 13, 0.861)]
-    [InlineData("physionet2016/a0035.wav", 128, 13, 0.944)]
+    [InlineData("circor/46532_AV.wav", 256, -1, 0.844)]
+    [InlineData("physionet2016/a0035.wav", 256, -1, 0.992)]
+    [InlineData("circor/46532_AV.wav", 128, -1, 0.816)]
+    [InlineData("physionet2016/a0035.wav", 128, -1, 0.984)]
+    [InlineData("circor/46532_AV.wav", 128, 13, 0.803)]
+    [InlineData("physionet2016/a0035.wav", 128, 13, 0.984)]
     public async Task PushAsync_LiveWindowAndAveraging_AgreesWithOfflineNeuralAnalyser(string sample, int window, int averaging, double measuredF1)
     {
         WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, sample));
