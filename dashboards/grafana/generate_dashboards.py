@@ -305,6 +305,13 @@ def pipeline():
                             "legend": {"displayMode": "list", "placement": "bottom", "showLegend": False},
                             "tooltip": {"mode": "single", "sort": "none"}}
     layout.add(connected, 12, 6)
+    layout.add(timeseries("Shards owned", "Shards each instance owns when Mqtt:Shards is on (0 when it is off). The "
+                          "instances' values add up to the shard count once membership has settled; a step is a member "
+                          "joining, leaving or dying.",
+                          targets((f"heartstream_shards_owned{{{INST}}}", "{{instance}}"))), 12, 6)
+    layout.add(timeseries("Shard moves", "Shards gained or lost per minute, per instance (membership changes).",
+                          targets((f"sum by (instance) (increase(heartstream_shard_moves_total{{{INST}}}[1m]))",
+                                   "{{instance}}"))), 12, 6)
     layout.add(stat("Uptime", "Time since each selected process started.",
                     f"min(time() - (process_start_time_seconds{{{INST}}} {IS_HEARTSTREAM}))", unit="s"), 12, 6)
     layout.add(timeseries("CPU", "CPU time used per second (1 = one core busy), per instance.",

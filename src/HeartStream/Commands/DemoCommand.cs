@@ -94,7 +94,7 @@ internal static class DemoCommand
         var simOptions = new MqttClientOptions { Host = mqtt.Host, Port = mqtt.Port, Username = mqtt.Username, Password = mqtt.Password, TlsCaFile = mqtt.TlsCaFile, TlsCertFile = mqtt.TlsCertFile, TlsKeyFile = mqtt.TlsKeyFile, RequireTls = mqtt.RequireTls, ProtocolVersion = mqtt.ProtocolVersion };
         await using var simClient = new MqttConnection(simOptions);
         await simClient.ConnectAsync(cancellationToken);
-        var simulator = new GatewaySimulator(simClient, recordings);
+        var simulator = new GatewaySimulator(simClient, recordings, shards: mqtt.Shards);
 
         Console.WriteLine($"HeartStream demo: broker {mqtt.Host}:{mqtt.Port}{(broker is null ? " (configured)" : " (in-process broker)")}, metrics {metrics.BaseAddress}metrics, {recordings.Count} simulated device(s) from {folder}");
         Console.WriteLine($"segmenter: {neural?.ModelName + " (neural, batched ONNX)" ?? "baseline (logistic)"}");

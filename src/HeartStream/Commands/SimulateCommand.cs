@@ -20,8 +20,9 @@ internal static class SimulateCommand
         var seconds = new Option<double>("--seconds") { Description = "Stop after this many seconds (0 = until Ctrl-C).", DefaultValueFactory = _ => 0 };
         var frameMs = new Option<int>("--frame-ms") { Description = "Audio per frame in milliseconds (20..1000).", DefaultValueFactory = _ => 100 };
         var speed = new Option<double>("--speed") { Description = "Replay speed (1 = real time).", DefaultValueFactory = _ => 1 };
-        var command = new Command("simulate", "Publish real recordings as gateway audio frames over MQTT (devices sim-0001…).") { broker, devices, data, seconds, frameMs, speed };
-        command.SetAction((parse, token) => RunAsync(parse.GetValue(broker), parse.GetValue(devices), parse.GetValue(data), parse.GetValue(seconds), parse.GetValue(frameMs), parse.GetValue(speed), token));
+        var shards = new Option<int?>("--shards") { Description = "Publish on the shard topics of this many shards, as a gateway of a sharded deployment does (default: Mqtt:Shards; 0 = the unsharded topic)." };
+        var command = new Command("simulate", "Publish real recordings as gateway audio frames over MQTT (devices sim-0001…).") { broker, devices, data, seconds, frameMs, speed, shards };
+        command.SetAction((parse, token) => RunAsync(parse.GetValue(broker), parse.GetValue(devices), parse.GetValue(data), parse.GetValue(seconds), parse.GetValue(frameMs), parse.GetValue(speed), parse.GetValue(shards), token));
         return command;
     }
 
@@ -39,7 +40,7 @@ internal static class SimulateCommand
         return [.. Enumerable.Range(0, count).Select(i => (GatewaySimulator.DeviceId(i), audio[i % audio.Length].Samples, audio[i % audio.Length].SampleRate))];
     }
 
-    private static async Task<int> RunAsync(string? broker, int devices, DirectoryInfo? data, double seconds, int frameMs, double speed, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string? broker, int devices, DirectoryInfo? data, double seconds, int frameMs, double speed, int? shards, CancellationToken cancellationToken)
     {
         if (devices is < 1 or > 10_000)
         {
@@ -85,7 +86,14 @@ internal static class SimulateCommand
             return 1;
         }
 
-        var simulator = new GatewaySimulator(client, loaded, frameMs, speed);
+        int shardCount = shards ?? options.Shards;
+        if (shardCount is < 0 or > 4096)
+        {
+            Console.Error.WriteLine($"error: --shards must be 0 (off) to 4096, got {shardCount}");
+            return 2;
+        }
+
+        var simulator = new GatewaySimulator(client, loaded, frameMs, speed, shards: shardCount);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (seconds > 0)
         {

@@ -58,6 +58,16 @@ public sealed class MqttClientOptions
 
     public MqttWill? Will { get; set; }
 
+    /// <summary>
+    /// Shard count for scale-out (docs/architecture.md): 0 (the default) takes every device's audio on
+    /// heartstream/v1/devices/{id}/audio; above 0 gateways publish on heartstream/v1/shards/{shard}/devices/{id}/audio
+    /// and each shard is analysed by one of the live instances. Every instance and gateway must use the same count.
+    /// </summary>
+    public int Shards { get; set; }
+
+    /// <summary>Quiet time after instances join or leave before shards move (and before the first claim at start), seconds.</summary>
+    public double ShardSettleSeconds { get; set; } = 2;
+
     /// <summary>How long <see cref="MqttConnection.ConnectAsync"/> waits for the broker's CONNACK.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -92,6 +102,16 @@ public sealed class MqttClientOptions
         if (!CleanStart && string.IsNullOrEmpty(ClientId))
         {
             throw new ArgumentException("MqttClientOptions.ClientId is required when CleanStart is false (a session is found by its client id).", nameof(ClientId));
+        }
+
+        if (Shards is < 0 or > 4096)
+        {
+            throw new ArgumentException($"MqttClientOptions.Shards must be 0 (off) to 4096, got {Shards}.", nameof(Shards));
+        }
+
+        if (!(ShardSettleSeconds is >= 0 and <= 60))
+        {
+            throw new ArgumentException($"MqttClientOptions.ShardSettleSeconds must lie in 0..60, got {ShardSettleSeconds}.", nameof(ShardSettleSeconds));
         }
 
         if (ProtocolVersion is not (4 or 5))

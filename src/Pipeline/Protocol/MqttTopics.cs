@@ -15,6 +15,80 @@ public static class MqttTopics
     /// <summary>Subscription for all acknowledge commands.</summary>
     public const string AlertAckSubscription = Root + "/devices/+/alerts/ack";
 
+    /// <summary>Every instance's retained status (membership when sharding is on).</summary>
+    public const string ServiceStatusSubscription = Root + "/service/+/status";
+
+    /// <summary>Gateway audio frames in when sharding is on: "heartstream/v1/shards/{shard}/devices/{id}/audio".</summary>
+    public static string ShardAudio(int shard, string deviceId)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(shard);
+        ValidateLevel(deviceId, nameof(deviceId));
+        return $"{Root}/shards/{shard.ToString(System.Globalization.CultureInfo.InvariantCulture)}/devices/{deviceId}/audio";
+    }
+
+    /// <summary>Subscription for one shard's audio.</summary>
+    public static string ShardAudioSubscription(int shard)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(shard);
+        return $"{Root}/shards/{shard.ToString(System.Globalization.CultureInfo.InvariantCulture)}/devices/+/audio";
+    }
+
+    /// <summary>Parses "heartstream/v1/shards/{shard}/devices/{id}/audio"; false for any other topic.</summary>
+    public static bool TryGetShardAudio(string topic, out int shard, out string? deviceId)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        shard = -1;
+        deviceId = null;
+        const string prefix = Root + "/shards/";
+        if (!topic.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        int slash = topic.IndexOf('/', prefix.Length);
+        if (slash < 0 || !int.TryParse(topic.AsSpan(prefix.Length, slash - prefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int s))
+        {
+            return false;
+        }
+
+        const string devices = "/devices/", suffix = "/audio";
+        string rest = topic[slash..];
+        if (!rest.StartsWith(devices, StringComparison.Ordinal) || !rest.EndsWith(suffix, StringComparison.Ordinal) || rest.Length <= devices.Length + suffix.Length)
+        {
+            return false;
+        }
+
+        string id = rest[devices.Length..^suffix.Length];
+        if (id.Contains('/', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        (shard, deviceId) = (s, id);
+        return true;
+    }
+
+    /// <summary>Extracts the instance from "heartstream/v1/service/{instance}/status"; false for any other topic.</summary>
+    public static bool TryGetServiceInstance(string topic, out string? instance)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        instance = null;
+        const string prefix = Root + "/service/", suffix = "/status";
+        if (!topic.StartsWith(prefix, StringComparison.Ordinal) || !topic.EndsWith(suffix, StringComparison.Ordinal) || topic.Length <= prefix.Length + suffix.Length)
+        {
+            return false;
+        }
+
+        string name = topic[prefix.Length..^suffix.Length];
+        if (name.Contains('/', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        instance = name;
+        return true;
+    }
+
     /// <summary>Gateway audio frames in (binary).</summary>
     public static string Audio(string deviceId) => Device(deviceId, "audio");
 

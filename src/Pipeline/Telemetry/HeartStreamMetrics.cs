@@ -128,6 +128,14 @@ public static class HeartStreamMetrics
         "heartstream_mqtt_broker_connected",
         "Whether the MQTT client is connected to the broker (1) or not (0).");
 
+    private static readonly Gauge s_shardsOwned = s_factory.CreateGauge(
+        "heartstream_shards_owned",
+        "Shards this instance owns (Mqtt:Shards > 0; 0 when sharding is off or before the membership settled).");
+
+    private static readonly Counter s_shardMoves = s_factory.CreateCounter(
+        "heartstream_shard_moves_total",
+        "Shards this instance gained or lost since it started (membership changes: an instance joined, left or died).");
+
     private static readonly ProcessMetrics s_process = new(s_factory);
 
     static HeartStreamMetrics() => Registry.AddBeforeCollectCallback(ObserveAll);
@@ -212,6 +220,12 @@ public static class HeartStreamMetrics
 
     /// <summary>Counts one raised alert; both labels are short constants (e.g. "tachycardia", "high").</summary>
     public static void AddAlert(string type, string priority) => s_alerts.Get(type, priority)?.Inc();
+
+    /// <summary>Sets the number of shards this instance owns.</summary>
+    public static void SetShardsOwned(int count) => s_shardsOwned.Set(count);
+
+    /// <summary>Counts shards gained or lost.</summary>
+    public static void AddShardMoves(int count) => s_shardMoves.Inc(count);
 
     /// <summary>Sets the broker connection gauge.</summary>
     public static void SetBrokerConnected(bool connected) => Volatile.Write(ref s_brokerConnected, connected ? 1 : 0);

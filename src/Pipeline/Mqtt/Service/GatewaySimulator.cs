@@ -4,7 +4,8 @@ using HeartStream.Pipeline.Protocol;
 namespace HeartStream.Pipeline.Mqtt.Service;
 
 /// <summary>
-/// A gateway simulator: publishes real recordings as HSA1 audio frames on heartstream/v1/devices/{id}/audio at
+/// A gateway simulator: publishes real recordings as HSA1 audio frames on heartstream/v1/devices/{id}/audio (or its
+/// shard's topic) at
 /// real-time pace (or <c>speed</c>× faster), looped, one frame per device per tick, QoS 0. Sequence numbers and device
 /// timestamps run on across loops, as a real device's would. Also the load generator of the MQTT-level tests.
 /// </summary>
@@ -24,7 +25,11 @@ public sealed class GatewaySimulator
     /// <param name="frameMilliseconds">Audio per frame (20..1000 ms).</param>
     /// <param name="speed">1 = real time.</param>
     /// <param name="loop">Start a recording again when it ends; false ends the device (and the run, when all ended).</param>
-    public GatewaySimulator(MqttConnection client, IEnumerable<(string DeviceId, float[] Samples, int SampleRate)> devices, int frameMilliseconds = 100, double speed = 1, bool loop = true)
+    /// <param name="shards">
+    /// Above 0: publish on heartstream/v1/shards/{shard}/devices/{id}/audio with shard = FNV-1a(id) mod shards, as a
+    /// gateway of a sharded deployment does (<see cref="Sharding.ShardMap.ShardOf"/>).
+    /// </param>
+    public GatewaySimulator(MqttConnection client, IEnumerable<(string DeviceId, float[] Samples, int SampleRate)> devices, int frameMilliseconds = 100, double speed = 1, bool loop = true, int shards = 0)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(devices);
@@ -39,7 +44,8 @@ public sealed class GatewaySimulator
         _frameMilliseconds = frameMilliseconds;
         _speed = speed;
         _loop = loop;
-        _devices = [.. devices.Select(d => new SimulatedDevice(d.DeviceId, d.Samples, d.SampleRate, frameMilliseconds))];
+        ArgumentOutOfRangeException.ThrowIfNegative(shards);
+        _devices = [.. devices.Select(d => new SimulatedDevice(d.DeviceId, d.Samples, d.SampleRate, frameMilliseconds, shards))];
         if (_devices.Length == 0)
         {
             throw new ArgumentException("The simulator needs at least one device.", nameof(devices));
@@ -115,9 +121,9 @@ public sealed class GatewaySimulator
         private long _streamSamples;
         private uint _sequence;
 
-        public SimulatedDevice(string deviceId, float[] samples, int sampleRate, int frameMilliseconds)
+        public SimulatedDevice(string deviceId, float[] samples, int sampleRate, int frameMilliseconds, int shards)
         {
-            Topic = MqttTopics.Audio(deviceId);
+            Topic = shards > 0 ? MqttTopics.ShardAudio(Sharding.ShardMap.ShardOf(deviceId, shards), deviceId) : MqttTopics.Audio(deviceId);
             ArgumentNullException.ThrowIfNull(samples);
             if (samples.Length == 0)
             {

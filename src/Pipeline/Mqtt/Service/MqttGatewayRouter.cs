@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using HeartStream.Pipeline.Live;
+using HeartStream.Pipeline.Mqtt.Sharding;
 using HeartStream.Pipeline.Protocol;
 using HeartStream.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -28,15 +29,20 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
     private readonly double _audioRateLimit;
     private readonly double _audioBurstSeconds;
     private readonly Timer? _idleTimer;
+    private readonly ShardMembership? _shards;
     private long _idleEnded;
     private long _frames;
     private long _refused;
     private long _lastPruneTicks;
     private int _stopped;
 
-    /// <summary>Attaches to the client's messages; call <see cref="SubscribeAsync"/> once connected.</summary>
-    public MqttGatewayRouter(MqttConnection client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512, int maxDevices = 2048, int idleDeviceSeconds = 0, double deviceAudioRateLimit = 0, double deviceAudioBurstSeconds = 60)
+    /// <summary>
+    /// Attaches to the client's messages; call <see cref="SubscribeAsync"/> once connected. With <paramref name="shards"/>
+    /// the router takes audio only on the shard topics of the shards this instance owns, and follows their moves.
+    /// </summary>
+    public MqttGatewayRouter(MqttConnection client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512, int maxDevices = 2048, int idleDeviceSeconds = 0, double deviceAudioRateLimit = 0, double deviceAudioBurstSeconds = 60, ShardMembership? shards = null)
     {
+        _shards = shards;
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDevices);
@@ -85,9 +91,74 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
     /// <summary>The current source of a device, or null.</summary>
     public MqttGatewaySource? Source(string deviceId) => _sources.TryGetValue(deviceId, out MqttGatewaySource? s) ? s : null;
 
-    /// <summary>Subscribes to every device's audio (QoS 0: late audio is worth less than no back-pressure).</summary>
-    public Task SubscribeAsync(CancellationToken cancellationToken = default) =>
-        _client.SubscribeAsync(MqttTopics.AudioSubscription, 0, cancellationToken);
+    /// <summary>
+    /// Subscribes to every device's audio, or with sharding to the owned shards' audio (QoS 0: late audio is worth less
+    /// than no back-pressure); with sharding, later moves subscribe and unsubscribe as they happen.
+    /// </summary>
+    public async Task SubscribeAsync(CancellationToken cancellationToken = default)
+    {
+        if (_shards is null)
+        {
+            await _client.SubscribeAsync(MqttTopics.AudioSubscription, 0, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        _shards.OwnershipChanged += OnOwnershipChanged;
+        IReadOnlySet<int> owned = _shards.Owned;
+
+        // The service's session persists across restarts: drop what an earlier run subscribed and this one does not own.
+        await _client.UnsubscribeAsync(MqttTopics.AudioSubscription, cancellationToken).ConfigureAwait(false);
+        for (int shard = 0; shard < _shards.Shards; shard++)
+        {
+            if (!owned.Contains(shard))
+            {
+                await _client.UnsubscribeAsync(MqttTopics.ShardAudioSubscription(shard), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        foreach (int shard in owned)
+        {
+            await _client.SubscribeAsync(MqttTopics.ShardAudioSubscription(shard), 0, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private void OnOwnershipChanged(IReadOnlySet<int> gained, IReadOnlySet<int> lost) => _ = FollowMoveAsync(gained, lost);
+
+    /// <summary>Takes the gained shards' audio, stops the lost ones' and ends their devices here (their new owner goes on).</summary>
+    private async Task FollowMoveAsync(IReadOnlySet<int> gained, IReadOnlySet<int> lost)
+    {
+        if (Volatile.Read(ref _stopped) != 0 || _shards is null)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (int shard in lost)
+            {
+                await _client.UnsubscribeAsync(MqttTopics.ShardAudioSubscription(shard)).ConfigureAwait(false);
+            }
+
+            foreach (MqttGatewaySource source in _sources.Values)
+            {
+                if (!source.IsEnded && lost.Contains(ShardMap.ShardOf(source.DeviceId, _shards.Shards)))
+                {
+                    source.Complete();
+                }
+            }
+
+            foreach (int shard in gained)
+            {
+                await _client.SubscribeAsync(MqttTopics.ShardAudioSubscription(shard), 0).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is MqttConnectionException or OperationCanceledException or InvalidOperationException)
+        {
+            // Not connected: the client renews what is subscribed when it reconnects; a lost shard's
+            // audio that still arrives is dropped as not owned.
+            MqttServiceLog.FrameRejected(_logger, "shard move", ex.Message);
+        }
+    }
 
     /// <summary>Metric label of a frame error, e.g. "bad_magic".</summary>
     public static string ReasonLabel(FrameError error) => error switch
@@ -114,6 +185,11 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         }
 
         _client.MessageReceived -= OnMessage;
+        if (_shards is not null)
+        {
+            _shards.OwnershipChanged -= OnOwnershipChanged;
+        }
+
         _idleTimer?.Dispose();
         foreach (MqttGatewaySource source in _sources.Values)
         {
@@ -130,8 +206,18 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
 
     private void OnMessage(object? sender, MqttMessageEventArgs e)
     {
-        if (Volatile.Read(ref _stopped) != 0 || !MqttTopics.TryGetDeviceId(e.Topic, "audio", out string? deviceId) || deviceId is null)
+        if (Volatile.Read(ref _stopped) != 0)
         {
+            return;
+        }
+
+        if (!TryGetDevice(e.Topic, out string? deviceId, out string? wrong) || deviceId is null)
+        {
+            if (wrong is not null)
+            {
+                Reject(deviceId ?? "?", wrong, null, failDevice: false);
+            }
+
             return; // acks and other topics on the shared client are not ours
         }
 
@@ -174,6 +260,39 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
             default:
                 break;
         }
+    }
+
+    /// <summary>
+    /// The device of an audio topic this router takes; false for other topics, with <paramref name="rejected"/> set
+    /// for audio it must refuse: on a shard topic that is not the device's shard ("wrong_shard") or a shard another
+    /// instance owns now ("not_owned": frames in flight during a move).
+    /// </summary>
+    private bool TryGetDevice(string topic, out string? deviceId, out string? rejected)
+    {
+        rejected = null;
+        if (_shards is null)
+        {
+            return MqttTopics.TryGetDeviceId(topic, "audio", out deviceId);
+        }
+
+        if (!MqttTopics.TryGetShardAudio(topic, out int shard, out deviceId) || deviceId is null)
+        {
+            return false;
+        }
+
+        if (ShardMap.ShardOf(deviceId, _shards.Shards) != shard)
+        {
+            rejected = "wrong_shard";
+            return false;
+        }
+
+        if (!_shards.Owned.Contains(shard))
+        {
+            rejected = "not_owned";
+            return false;
+        }
+
+        return true;
     }
 
     private MqttGatewaySource? SourceFor(string deviceId, out bool refused)

@@ -1,5 +1,6 @@
 using HeartStream.Pipeline.Alerts;
 using HeartStream.Pipeline.Live;
+using HeartStream.Pipeline.Mqtt.Sharding;
 using HeartStream.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -17,8 +18,9 @@ public sealed class MqttPipelineService : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private int _stopped;
 
-    private MqttPipelineService(MqttConnection client, MqttEventSink sink, AlertStage alerts, LivePipeline pipeline, MqttGatewayRouter? router, ILoggerFactory loggers)
+    private MqttPipelineService(MqttConnection client, MqttEventSink sink, AlertStage alerts, LivePipeline pipeline, MqttGatewayRouter? router, ShardMembership? shards, ILoggerFactory loggers)
     {
+        Shards = shards;
         Client = client;
         Sink = sink;
         Alerts = alerts;
@@ -38,6 +40,9 @@ public sealed class MqttPipelineService : IAsyncDisposable
 
     /// <summary>The live pipeline (add local devices here).</summary>
     public LivePipeline Pipeline { get; }
+
+    /// <summary>Shard ownership when <see cref="MqttClientOptions.Shards"/> is above 0 (and ingest is on), else null.</summary>
+    public ShardMembership? Shards { get; }
 
     /// <summary>Gateway ingest, or null when the service was started without it.</summary>
     public MqttGatewayRouter? Router { get; }
@@ -69,8 +74,11 @@ public sealed class MqttPipelineService : IAsyncDisposable
             sink.AcknowledgeReceived += (_, ack) => HeartStreamMetrics.AddAcknowledgement(alerts.Acknowledge(ack.AlertId) ? "accepted" : "unknown");
             var pipeline = new LivePipeline(pipelineOptions, analyzers, [new MetricsEventSink(), sink, alerts, .. extra], loggers.CreateLogger<LivePipeline>(), classifiers);
             pipeline.Start();
+            ShardMembership? shards = ingest && mqtt.Shards > 0
+                ? new ShardMembership(client, instance, mqtt.Shards, TimeSpan.FromSeconds(mqtt.ShardSettleSeconds), loggers.CreateLogger<ShardMembership>())
+                : null;
             MqttGatewayRouter? router = ingest ? new MqttGatewayRouter(client, pipeline, loggers.CreateLogger<MqttGatewayRouter>(), maxDevices: pipelineOptions.MaxDevices, idleDeviceSeconds: pipelineOptions.IdleDeviceSeconds,
-                    deviceAudioRateLimit: pipelineOptions.DeviceAudioRateLimit, deviceAudioBurstSeconds: pipelineOptions.DeviceAudioBurstSeconds) : null;
+                    deviceAudioRateLimit: pipelineOptions.DeviceAudioRateLimit, deviceAudioBurstSeconds: pipelineOptions.DeviceAudioBurstSeconds, shards: shards) : null;
             if (router is not null)
             {
                 router.DeviceRefused += sink.PublishRefused;
@@ -79,8 +87,15 @@ public sealed class MqttPipelineService : IAsyncDisposable
             var store = new AlertStateStore(client, loggers.CreateLogger<AlertStateStore>());
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
 
+            // Sharded: learn the live instances first, so that only the owned shards' state is restored and analysed.
+            if (shards is not null)
+            {
+                await shards.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             // Before any device's events: the alert state a previous run left on the broker (a crash included).
-            alerts.Restore(await store.LoadAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false));
+            IReadOnlyList<AlertStateSnapshot> state = await store.LoadAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+            alerts.Restore(shards is null ? state : [.. state.Where(s => shards.Owned.Contains(ShardMap.ShardOf(s.DeviceId, shards.Shards)))]);
             alerts.StateChanged += store.Write;
             await sink.SubscribeAsync(cancellationToken).ConfigureAwait(false);
             if (router is not null)
@@ -88,7 +103,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
                 await router.SubscribeAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return new MqttPipelineService(client, sink, alerts, pipeline, router, loggers);
+            return new MqttPipelineService(client, sink, alerts, pipeline, router, shards, loggers);
         }
         catch
         {
@@ -110,6 +125,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
         }
 
         Router?.Stop();
+        Shards?.Dispose();
         await Pipeline.StopAsync(cancellationToken).ConfigureAwait(false);
         await Alerts.CompleteAsync(cancellationToken).ConfigureAwait(false);
         DateTime until = DateTime.UtcNow + (publishTimeout ?? TimeSpan.FromSeconds(5));
@@ -138,6 +154,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
             Pipeline.Abort();
             await Alerts.DisposeAsync().ConfigureAwait(false);
             Interlocked.Exchange(ref _stopped, 1);
+            Shards?.Dispose();
             await Client.DisposeAsync().ConfigureAwait(false);
         }
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace HeartStream.Pipeline.Mqtt.Service;
+namespace HeartStream.Pipeline.Mqtt;
 
 /// <summary>Source-generated log messages of the MQTT service parts (nothing per frame at Information).</summary>
 internal static partial class MqttServiceLog
@@ -34,4 +34,10 @@ internal static partial class MqttServiceLog
 
     [LoggerMessage(EventId = 3032, Level = LogLevel.Warning, Message = "The alert state of device {DeviceId} was not handed to the MQTT client (it stays as last written)")]
     public static partial void AlertStateNotPublished(ILogger logger, string deviceId);
+
+    [LoggerMessage(EventId = 3040, Level = LogLevel.Information, Message = "Instance {Instance} owns {Owned} of {Shards} shards ({Gained} gained, {Lost} lost; {Members} live instances)")]
+    public static partial void ShardsMoved(ILogger logger, string instance, int owned, int shards, int gained, int lost, int members);
+
+    [LoggerMessage(EventId = 3041, Level = LogLevel.Warning, Message = "Ignored the status of instance {Instance} (not a valid service status): {Reason}")]
+    public static partial void ShardStatusMalformed(ILogger logger, string instance, string reason);
 }

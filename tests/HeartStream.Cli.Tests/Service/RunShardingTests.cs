@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Globalization;
+using HeartStream.Capture.Audio;
+using HeartStream.Pipeline.Mqtt;
+using HeartStream.Pipeline.Mqtt.Service;
+using HeartStream.Pipeline.Mqtt.Sharding;
+using HeartStream.TestSupport;
+using Xunit.Abstractions;
+
+namespace HeartStream.Cli.Tests.Service;
+
+/// <summary>
+/// Three `heartstream run` processes with <c>Mqtt:Shards</c> on a real mosquitto and 40 simulated gateway devices on
+/// their shard topics. Seen from outside, through each process's /metrics: the shards owned add up to the shard count
+/// and each instance owns what the rendezvous hash gives it, every device streams into exactly one instance; after a
+/// SIGKILL the broker fires the dead instance's will and the two others own every shard and every device again.
+/// Times are printed, not asserted.
+/// </summary>
+public sealed class RunShardingTests(ITestOutputHelper output)
+{
+    private const int Shards = 16;
+    private const int Devices = 40;
+    private static readonly TimeSpan s_hang = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task ThreeRuns_OneSigkilled_SurvivorsOwnEveryShardAndDevice()
+    {
+        await using MosquittoBroker broker = await MosquittoBroker.StartAsync();
+        string prefix = "shard-run-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-";
+        string[] names = [prefix + "a", prefix + "b", prefix + "c"];
+        string[] arguments = ["--mqtt-host", broker.Host, "--mqtt-port", broker.Port.ToString(CultureInfo.InvariantCulture), "--http-port", "0"];
+        var runs = new Dictionary<string, RunProcess>(StringComparer.Ordinal);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            foreach (string name in names)
+            {
+                runs[name] = RunProcess.Start(arguments, new Dictionary<string, string>
+                {
+                    ["HEARTSTREAM_Mqtt__ClientId"] = name,
+                    ["HEARTSTREAM_Mqtt__Shards"] = Shards.ToString(CultureInfo.InvariantCulture),
+                    ["HEARTSTREAM_Mqtt__ShardSettleSeconds"] = "1",
+                    ["HEARTSTREAM_Mqtt__KeepAliveSeconds"] = "5",
+                    ["HEARTSTREAM_Pipeline__IdleDeviceSeconds"] = "3",
+                });
+            }
+
+            foreach (RunProcess run in runs.Values)
+            {
+                await run.Address.WaitAsync(s_hang);
+            }
+
+            await UntilAsync(http, runs, Shards, owned => Matches(owned, names), "three instances own their shards");
+
+            WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, "physionet2016", "a0035.wav"));
+            await using var gateway = new MqttConnection(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = prefix + "gateway" });
+            await gateway.ConnectAsync();
+            var simulator = new GatewaySimulator(gateway, Enumerable.Range(0, Devices).Select(i => (GatewaySimulator.DeviceId(i), audio.Samples, audio.SampleRate)), shards: Shards);
+            using var stop = new CancellationTokenSource();
+            Task streaming = simulator.RunAsync(stop.Token);
+            await UntilAsync(http, runs, Devices, _ => true, "every device streaming at one instance");
+            Dictionary<string, (double Shards, double Devices)> placed = await ScrapeAllAsync(http, runs);
+            foreach ((string name, (double shards, double devices)) in placed)
+            {
+                int expected = Enumerable.Range(0, Devices).Count(i => ShardMap.OwnerOf(ShardMap.ShardOf(GatewaySimulator.DeviceId(i), Shards), names) == name);
+                Assert.Equal(expected, devices);
+            }
+
+            // A crash: no shutdown code runs; the broker sees the socket close and publishes the will ("offline").
+            string victim = names[1];
+            var clock = Stopwatch.StartNew();
+            await runs[victim].KillAsync(s_hang);
+            runs[victim].Dispose();
+            runs.Remove(victim);
+            string[] survivors = [.. runs.Keys];
+            await UntilAsync(http, runs, Shards, owned => Matches(owned, survivors), "the survivors own every shard");
+            double owned = clock.Elapsed.TotalSeconds;
+            await UntilAsync(http, runs, Devices, _ => true, "every device streaming at a survivor");
+            output.WriteLine(FormattableString.Invariant($"SHARD-FAILOVER SIGKILL of {victim}: every shard owned again after {owned:0.00} s, all {Devices} devices streaming after {clock.Elapsed.TotalSeconds:0.00} s (settle 1 s, scrapes every 0.2 s)"));
+            await stop.CancelAsync();
+            await streaming;
+            foreach (RunProcess run in runs.Values)
+            {
+                await run.TerminateAsync(s_hang);
+            }
+        }
+        finally
+        {
+            foreach (RunProcess run in runs.Values)
+            {
+                run.Dispose();
+            }
+        }
+    }
+
+    private static bool Matches(Dictionary<string, (double Shards, double Devices)> scraped, string[] members) =>
+        scraped.All(p => p.Value.Shards == ShardMap.OwnedBy(p.Key, members, Shards).Count);
+
+    /// <summary>Waits until the instances' owned shards (or devices) add up to <paramref name="total"/> and <paramref name="also"/> holds.</summary>
+    private static async Task UntilAsync(
+        HttpClient http, Dictionary<string, RunProcess> runs, int total, Func<Dictionary<string, (double Shards, double Devices)>, bool> also, string what)
+    {
+        bool devices = total == Devices;
+        var clock = Stopwatch.StartNew();
+        Dictionary<string, (double Shards, double Devices)> last = [];
+        while (clock.Elapsed < s_hang)
+        {
+            last = await ScrapeAllAsync(http, runs);
+            if (last.Values.Sum(v => devices ? v.Devices : v.Shards) == total && also(last))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"timed out waiting for {what}: {string.Join("; ", last.Select(p => $"{p.Key} shards {p.Value.Shards} devices {p.Value.Devices}"))}\n"
+            + string.Join("\n----\n", runs.Select(p => p.Key + ":\n" + p.Value.Output)));
+    }
+
+    private static async Task<Dictionary<string, (double Shards, double Devices)>> ScrapeAllAsync(HttpClient http, Dictionary<string, RunProcess> runs)
+    {
+        var result = new Dictionary<string, (double, double)>(StringComparer.Ordinal);
+        foreach ((string name, RunProcess run) in runs)
+        {
+            string text = await http.GetStringAsync(new Uri(await run.Address, "metrics"));
+            result[name] = (Value(text, "heartstream_shards_owned"), Value(text, "heartstream_devices_active"));
+        }
+
+        return result;
+    }
+
+    private static double Value(string exposition, string metric)
+    {
+        foreach (string line in exposition.Split('\n'))
+        {
+            if (line.StartsWith(metric + " ", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(metric.Length + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return double.NaN;
+    }
+}
