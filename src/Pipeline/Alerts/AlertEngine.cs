@@ -241,6 +241,18 @@ public sealed class AlertEngine
     }
 
     /// <summary>
+    /// Forgets a device that another instance takes over (its shard moved): nothing is cleared and no event is made;
+    /// the state the new owner continues from is the retained one this instance last wrote. Returns whether the engine
+    /// knew the device.
+    /// </summary>
+    public bool Release(string deviceId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(deviceId);
+        bool known = _devices.Remove(deviceId);
+        return _restored.Remove(deviceId) || known;
+    }
+
+    /// <summary>
     /// Forgets a device whose stream ended for good, clearing its active alerts at <paramref name="streamTimeSeconds"/>
     /// so consumers are not left with alerts that can never clear. Returns how many events were appended.
     /// </summary>

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text.Json;
 using HeartStream.IntegrationTests.Mqtt;
 using HeartStream.Pipeline.Live;
 using HeartStream.Pipeline.Mqtt;
@@ -11,9 +13,11 @@ namespace HeartStream.IntegrationTests.Service;
 
 /// <summary>
 /// Several service instances on one real mosquitto with <c>Mqtt:Shards</c> on, and the gateway simulator publishing 40
-/// devices on their shard topics: every shard is owned by exactly the instance the rendezvous hash names, every device
-/// streams into exactly one instance, and when an instance stops or joins its shards move to (from) the others.
-/// Waits are conditions with a hang guard; the move times are printed, not asserted.
+/// devices on their shard topics (half of them a real tachycardic child under an adult 100 bpm limit): every shard is
+/// owned by exactly the instance the rendezvous hash names, every device streams into exactly one instance, and when an
+/// instance stops or joins its shards move to (from) the others with their active alerts: every alert is raised once and
+/// cleared once under one id, and no device has two alerts of a type active at once. Waits are conditions with a hang
+/// guard; the move times are printed, not asserted.
 /// </summary>
 public sealed class ShardingTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -49,6 +53,17 @@ public sealed class ShardingTests(ITestOutputHelper output) : IAsyncLifetime
 
         await UntilOwnershipMatchesAsync(services, "three instances started");
         Assert.Equal(Shards, services.Values.Sum(s => s.Shards!.Owned.Count));
+        MqttConnection observer = Own(await ServiceHarness.SubscriberAsync(_broker, "shard-observer", "-"));
+        var alerts = new ConcurrentQueue<(string Device, string Type, string Id, string State)>();
+        observer.MessageReceived += (_, m) =>
+        {
+            if (m.Topic.EndsWith("/alerts", StringComparison.Ordinal))
+            {
+                JsonElement a = ServiceHarness.Json(m);
+                alerts.Enqueue((a.GetProperty("device_id").GetString()!, a.GetProperty("type").GetString()!, a.GetProperty("alert_id").GetString()!, a.GetProperty("state").GetString()!));
+            }
+        };
+        await observer.SubscribeAsync("heartstream/v1/devices/+/alerts", 1);
 
         MqttConnection gateway = Own(await ServiceHarness.SubscriberAsync(_broker, "shard-gw", "-"));
         string[] recordings = [ServiceHarness.FastRecording, ServiceHarness.NormalRecording];
@@ -59,6 +74,12 @@ public sealed class ShardingTests(ITestOutputHelper output) : IAsyncLifetime
         string[] ids = [.. devices.Select(d => d.DeviceId)];
 
         await UntilEveryDeviceOnItsOwnerAsync(services, ids, "devices streaming");
+
+        // Tachycardia raised (10 s after its onset) on devices of hs-b, which then stops: they move with their alerts.
+        string[] ofB = [.. ids.Where(id => ShardMap.OwnerOf(ShardMap.ShardOf(id, Shards), services.Keys) == "hs-b")];
+        await UntilAsync(() => alerts.Any(a => a.State == "raised" && ofB.Contains(a.Device)), () => "a raised alert on a device of hs-b");
+
+        string[] movedAlerts = [.. alerts.Where(a => a.State == "raised" && ofB.Contains(a.Device)).Select(a => a.Id)];
 
         // A planned stop: its status says offline, the other two take its shards after the settle delay.
         var clock = Stopwatch.StartNew();
@@ -82,9 +103,43 @@ public sealed class ShardingTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.InRange(services["hs-d"].Shards!.Owned.Count, 1, Shards - 2);
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the moved devices stream on at their new owners
+        var beforeEnd = alerts.ToArray();
         await stop.CancelAsync();
         await simulating;
         Assert.Equal(0, simulator.FramesNotSent);
+
+        // The devices go quiet and are ended (Pipeline:IdleDeviceSeconds 2): every alert clears at its last owner.
+        await UntilAsync(
+            () => alerts.Where(a => a.State == "raised").All(r => alerts.Any(c => c.Id == r.Id && c.State == "cleared")),
+            () => "every raised alert cleared: " + string.Join(", ", alerts.Select(a => $"{a.Id} {a.State}")));
+        (string Device, string Type, string Id, string State)[] all = [.. alerts.Where(a => a.State is "raised" or "cleared")];
+        Assert.Contains(all, a => a.State == "raised" && ofB.Contains(a.Device));
+        foreach (IGrouping<string, (string Device, string Type, string Id, string State)> episode in all.GroupBy(a => a.Id))
+        {
+            Assert.True(
+                episode.Count(a => a.State == "raised") == 1 && episode.Count(a => a.State == "cleared") == 1,
+                $"alert {episode.Key}: {string.Join(", ", episode.Select(a => a.State))}");
+        }
+
+        foreach (IGrouping<(string Device, string Type), (string Device, string Type, string Id, string State)> series in all.GroupBy(a => (a.Device, a.Type)))
+        {
+            int active = 0;
+            foreach ((string _, string _, string _, string state) in series)
+            {
+                active += state == "raised" ? 1 : -1;
+                Assert.True(active is 0 or 1, $"{series.Key.Device} {series.Key.Type}: two alerts active at once ({string.Join(", ", series.Select(a => $"{a.Id} {a.State}"))})");
+            }
+        }
+
+        // The alerts active on hs-b's devices when it stopped went on at their new owners: not cleared while the
+        // tachycardic devices streamed, not raised again.
+        Assert.All(movedAlerts, id => Assert.DoesNotContain(beforeEnd, a => a.Id == id && a.State == "cleared"));
+        Assert.All(ofB, d => Assert.True(
+            beforeEnd.Count(a => a.Device == d && a.Type == "tachycardia" && a.State == "raised") <= 1,
+            $"{d}: tachycardia raised again after the move ({string.Join(", ", beforeEnd.Where(a => a.Device == d).Select(a => $"{a.Id} {a.State}"))})"));
+        output.WriteLine(FormattableString.Invariant($"SHARD-ALERTS {movedAlerts.Length} alerts active on hs-b's devices went on at their new owners;"));
+        output.WriteLine(FormattableString.Invariant($"SHARD-ALERTS {all.Count(a => a.State == "raised")} alerts raised and cleared once each across the moves ({ofB.Length} devices of hs-b)"));
     }
 
     private async Task<MqttPipelineService> StartAsync(string name, SegmentationAnalyzerFactory analyzers)
@@ -93,7 +148,7 @@ public sealed class ShardingTests(ITestOutputHelper output) : IAsyncLifetime
         options.Shards = Shards;
         options.ShardSettleSeconds = SettleSeconds;
         options.KeepAliveSeconds = 5;
-        return Own(await MqttPipelineService.StartAsync(options, name, ServiceHarness.Adult100(), new LivePipelineOptions(), analyzers));
+        return Own(await MqttPipelineService.StartAsync(options, name, ServiceHarness.Adult100(), new LivePipelineOptions { IdleDeviceSeconds = 2 }, analyzers));
     }
 
     private static async Task UntilOwnershipMatchesAsync(Dictionary<string, MqttPipelineService> services, string what)

@@ -30,6 +30,8 @@ public sealed class HeartStreamMetricsTests
         "heartstream_pipeline_end_to_end_latency_seconds",
         "heartstream_pipeline_stage_latency_seconds",
         "heartstream_segmentation_beats_detected_total",
+        "heartstream_shard_moves_total",
+        "heartstream_shards_owned",
     ];
 
     [Fact]
@@ -169,6 +171,8 @@ public sealed class HeartStreamMetricsTests
         HeartStreamMetrics.AddAlert("tachycardia", "high");
         HeartStreamMetrics.AddClassification("classifier-murmur");
         HeartStreamMetrics.AddClassifierFailure("classifier-murmur");
+        HeartStreamMetrics.SetShardsOwned(3);
+        HeartStreamMetrics.AddShardMoves(2);
         HeartStreamMetrics.AddAcknowledgement("accepted");
         HeartStreamMetrics.SetBrokerConnected(true);
         HeartStreamMetrics.SetModelInfo("segmenter", "1.2.0", "cpu");

@@ -30,6 +30,7 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
     private readonly List<AlertEvent> _scratch = new(8);
     private readonly List<string> _changed = [];
     private readonly Dictionary<string, long> _restoredAt = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _handingOver = new(StringComparer.Ordinal);
 
     /// <summary>A restored device that sends nothing for this long after the restore has its restored alerts cleared.</summary>
     public TimeSpan RestoreGrace { get; init; } = TimeSpan.FromSeconds(120);
@@ -97,6 +98,65 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Marks devices another instance takes over (their shard moved, or this instance stops with sharding on): their
+    /// events are still processed while their queued audio drains, but they are never ticked as quiet, and when their
+    /// stream ends their alerts are released (<see cref="AlertEngine.Release"/>), not cleared, so the new owner goes on
+    /// with the same alert ids from the retained state.
+    /// </summary>
+    public void HandOver(IEnumerable<string> deviceIds)
+    {
+        ArgumentNullException.ThrowIfNull(deviceIds);
+        lock (_gate)
+        {
+            foreach (string id in deviceIds)
+            {
+                _handingOver.Add(id);
+                _lastSeen.Remove(id);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Hands over the devices for which <paramref name="match"/> holds that were restored but have not streamed here:
+    /// released at once, so this instance never clears (expires) alerts another instance now owns.
+    /// </summary>
+    public void ReleasePending(Func<string, bool> match)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        lock (_gate)
+        {
+            foreach (string id in _restoredAt.Keys.Where(match).ToArray())
+            {
+                _restoredAt.Remove(id);
+                _engine.Release(id);
+            }
+        }
+    }
+
+    /// <summary>Hands over every device this stage knows (a sharded instance stopping).</summary>
+    public void HandOverAll()
+    {
+        ReleasePending(_ => true);
+        lock (_gate)
+        {
+            _handingOver.UnionWith(_lastSeen.Keys);
+            _lastSeen.Clear();
+        }
+    }
+
+    /// <summary>Devices handed over whose streams have not ended yet.</summary>
+    public int HandingOverCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _handingOver.Count;
+            }
+        }
+    }
+
     /// <inheritdoc />
     public ValueTask WriteAsync(PipelineEvent pipelineEvent, CancellationToken cancellationToken = default)
     {
@@ -111,6 +171,25 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
             _scratch.Clear();
             _engine.Process(pipelineEvent, _scratch);
             bool removed = false;
+            if (pipelineEvent is DeviceStatusEvent { Status: DeviceStatus.Offline } handedOver && _handingOver.Remove(handedOver.DeviceId))
+            {
+                _engine.Release(handedOver.DeviceId);
+                _restoredAt.Remove(handedOver.DeviceId);
+                Emit(_scratch);
+                return ValueTask.CompletedTask;
+            }
+
+            if (_handingOver.Contains(pipelineEvent.DeviceId))
+            {
+                Emit(_scratch);
+                if (HasEpisodeChange(_scratch))
+                {
+                    NotifyState(pipelineEvent.DeviceId);
+                }
+
+                return ValueTask.CompletedTask;
+            }
+
             if (pipelineEvent is DeviceStatusEvent { Status: DeviceStatus.Offline } offline)
             {
                 removed = _engine.RemoveDevice(offline.DeviceId, offline.StreamTimeSeconds, _scratch) > 0;

@@ -93,7 +93,8 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
 
     /// <summary>
     /// Subscribes to every device's audio, or with sharding to the owned shards' audio (QoS 0: late audio is worth less
-    /// than no back-pressure); with sharding, later moves subscribe and unsubscribe as they happen.
+    /// than no back-pressure); with sharding, the service follows later moves (<see cref="ReleaseShardsAsync"/>,
+    /// <see cref="TakeShardsAsync"/>).
     /// </summary>
     public async Task SubscribeAsync(CancellationToken cancellationToken = default)
     {
@@ -103,7 +104,6 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
             return;
         }
 
-        _shards.OwnershipChanged += OnOwnershipChanged;
         IReadOnlySet<int> owned = _shards.Owned;
 
         // The service's session persists across restarts: drop what an earlier run subscribed and this one does not own.
@@ -122,41 +122,43 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         }
     }
 
-    private void OnOwnershipChanged(IReadOnlySet<int> gained, IReadOnlySet<int> lost) => _ = FollowMoveAsync(gained, lost);
-
-    /// <summary>Takes the gained shards' audio, stops the lost ones' and ends their devices here (their new owner goes on).</summary>
-    private async Task FollowMoveAsync(IReadOnlySet<int> gained, IReadOnlySet<int> lost)
+    /// <summary>The devices streaming here whose shard is in <paramref name="shards"/>.</summary>
+    public IReadOnlyList<string> StreamingOn(IReadOnlySet<int> shards)
     {
-        if (Volatile.Read(ref _stopped) != 0 || _shards is null)
+        ArgumentNullException.ThrowIfNull(shards);
+        return _shards is null ? [] : [.. _sources.Values.Where(s => !s.IsEnded && shards.Contains(ShardMap.ShardOf(s.DeviceId, _shards.Shards))).Select(s => s.DeviceId)];
+    }
+
+    /// <summary>Stops taking the lost shards' audio and ends their devices here (their new owner goes on with them).</summary>
+    public async Task ReleaseShardsAsync(IReadOnlySet<int> lost, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(lost);
+        if (_shards is null)
         {
             return;
         }
 
-        try
+        foreach (int shard in lost)
         {
-            foreach (int shard in lost)
-            {
-                await _client.UnsubscribeAsync(MqttTopics.ShardAudioSubscription(shard)).ConfigureAwait(false);
-            }
+            await _client.UnsubscribeAsync(MqttTopics.ShardAudioSubscription(shard), cancellationToken).ConfigureAwait(false);
+        }
 
-            foreach (MqttGatewaySource source in _sources.Values)
+        foreach (MqttGatewaySource source in _sources.Values)
+        {
+            if (!source.IsEnded && lost.Contains(ShardMap.ShardOf(source.DeviceId, _shards.Shards)))
             {
-                if (!source.IsEnded && lost.Contains(ShardMap.ShardOf(source.DeviceId, _shards.Shards)))
-                {
-                    source.Complete();
-                }
-            }
-
-            foreach (int shard in gained)
-            {
-                await _client.SubscribeAsync(MqttTopics.ShardAudioSubscription(shard), 0).ConfigureAwait(false);
+                source.Complete();
             }
         }
-        catch (Exception ex) when (ex is MqttConnectionException or OperationCanceledException or InvalidOperationException)
+    }
+
+    /// <summary>Starts taking the gained shards' audio.</summary>
+    public async Task TakeShardsAsync(IReadOnlySet<int> gained, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(gained);
+        foreach (int shard in gained)
         {
-            // Not connected: the client renews what is subscribed when it reconnects; a lost shard's
-            // audio that still arrives is dropped as not owned.
-            MqttServiceLog.FrameRejected(_logger, "shard move", ex.Message);
+            await _client.SubscribeAsync(MqttTopics.ShardAudioSubscription(shard), 0, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -185,10 +187,6 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         }
 
         _client.MessageReceived -= OnMessage;
-        if (_shards is not null)
-        {
-            _shards.OwnershipChanged -= OnOwnershipChanged;
-        }
 
         _idleTimer?.Dispose();
         foreach (MqttGatewaySource source in _sources.Values)

@@ -16,10 +16,13 @@ namespace HeartStream.Pipeline.Mqtt.Service;
 public sealed class MqttPipelineService : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggers;
+    private readonly AlertStateStore _store;
+    private readonly SemaphoreSlim _moves = new(1, 1);
     private int _stopped;
 
-    private MqttPipelineService(MqttConnection client, MqttEventSink sink, AlertStage alerts, LivePipeline pipeline, MqttGatewayRouter? router, ShardMembership? shards, ILoggerFactory loggers)
+    private MqttPipelineService(MqttConnection client, MqttEventSink sink, AlertStage alerts, LivePipeline pipeline, MqttGatewayRouter? router, ShardMembership? shards, AlertStateStore store, ILoggerFactory loggers)
     {
+        _store = store;
         Shards = shards;
         Client = client;
         Sink = sink;
@@ -103,7 +106,13 @@ public sealed class MqttPipelineService : IAsyncDisposable
                 await router.SubscribeAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            return new MqttPipelineService(client, sink, alerts, pipeline, router, shards, loggers);
+            var service = new MqttPipelineService(client, sink, alerts, pipeline, router, shards, store, loggers);
+            if (shards is not null)
+            {
+                shards.OwnershipChanged += (gained, lost) => _ = service.FollowMoveAsync(gained, lost);
+            }
+
+            return service;
         }
         catch
         {
@@ -124,8 +133,15 @@ public sealed class MqttPipelineService : IAsyncDisposable
             return;
         }
 
+        if (Shards is not null)
+        {
+            // The other instances take this one's shards once its status says offline; its devices' alerts are
+            // handed over (left active in the retained state), not cleared.
+            Shards.Dispose();
+            Alerts.HandOverAll();
+        }
+
         Router?.Stop();
-        Shards?.Dispose();
         await Pipeline.StopAsync(cancellationToken).ConfigureAwait(false);
         await Alerts.CompleteAsync(cancellationToken).ConfigureAwait(false);
         DateTime until = DateTime.UtcNow + (publishTimeout ?? TimeSpan.FromSeconds(5));
@@ -144,6 +160,48 @@ public sealed class MqttPipelineService : IAsyncDisposable
         }
 
         await Client.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Follows a shard move: the lost shards' devices are handed over (their alerts released, not cleared) and their
+    /// audio no longer taken; for the gained shards the retained alert state is read first, so an alert active at the
+    /// old owner goes on under its id here, and then their audio is taken. Moves are applied one at a time.
+    /// </summary>
+    private async Task FollowMoveAsync(IReadOnlySet<int> gained, IReadOnlySet<int> lost)
+    {
+        ShardMembership shards = Shards!;
+        await _moves.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _stopped) != 0 || Router is null)
+            {
+                return;
+            }
+
+            if (lost.Count > 0)
+            {
+                Alerts.HandOver(Router.StreamingOn(lost));
+                Alerts.ReleasePending(id => lost.Contains(ShardMap.ShardOf(id, shards.Shards)));
+                await Router.ReleaseShardsAsync(lost).ConfigureAwait(false);
+            }
+
+            if (gained.Count > 0)
+            {
+                IReadOnlyList<AlertStateSnapshot> state = await _store.LoadAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                Alerts.Restore([.. state.Where(s => gained.Contains(ShardMap.ShardOf(s.DeviceId, shards.Shards)))]);
+                await Router.TakeShardsAsync(gained).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is MqttConnectionException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+        {
+            // Not connected: the client renews its subscriptions when it reconnects; audio of a lost shard that still
+            // arrives is dropped as not owned.
+            _loggers.CreateLogger<MqttPipelineService>().LogWarning(ex, "Following a shard move failed: {Reason}", ex.Message);
+        }
+        finally
+        {
+            _moves.Release();
+        }
     }
 
     /// <inheritdoc />
