@@ -312,6 +312,10 @@ def pipeline():
     layout.add(timeseries("Shard moves", "Shards gained or lost per minute, per instance (membership changes).",
                           targets((f"sum by (instance) (increase(heartstream_shard_moves_total{{{INST}}}[1m]))",
                                    "{{instance}}"))), 12, 6)
+    layout.add(timeseries("Shard handover time (p95)", "95th percentile over 5 minutes of the time an instance took to "
+                          "take over gained shards (read their alert state, subscribe), after the settle delay.",
+                          targets((f"histogram_quantile(0.95, sum by (instance, le) (rate(heartstream_shard_handover_seconds_bucket{{{INST}}}[5m])))",
+                                   "{{instance}}")), unit="s"), 12, 6)
     layout.add(stat("Uptime", "Time since each selected process started.",
                     f"min(time() - (process_start_time_seconds{{{INST}}} {IS_HEARTSTREAM}))", unit="s"), 12, 6)
     layout.add(timeseries("CPU", "CPU time used per second (1 = one core busy), per instance.",

@@ -136,6 +136,12 @@ public static class HeartStreamMetrics
         "heartstream_shard_moves_total",
         "Shards this instance gained or lost since it started (membership changes: an instance joined, left or died).");
 
+    private static readonly Histogram s_shardHandover = s_factory.CreateHistogram(
+        "heartstream_shard_handover_seconds",
+        "Time this instance took to take over gained shards once it decided to (reading their retained alert state, "
+        + "subscribing to their audio); the settle delay before it is not included.",
+        new HistogramConfiguration { Buckets = [.. LatencyBucketsSeconds] });
+
     private static readonly ProcessMetrics s_process = new(s_factory);
 
     static HeartStreamMetrics() => Registry.AddBeforeCollectCallback(ObserveAll);
@@ -226,6 +232,15 @@ public static class HeartStreamMetrics
 
     /// <summary>Counts shards gained or lost.</summary>
     public static void AddShardMoves(int count) => s_shardMoves.Inc(count);
+
+    /// <summary>Records one take-over of gained shards.</summary>
+    public static void RecordShardHandover(double seconds)
+    {
+        if (IsObservation(seconds))
+        {
+            s_shardHandover.Observe(seconds);
+        }
+    }
 
     /// <summary>Sets the broker connection gauge.</summary>
     public static void SetBrokerConnected(bool connected) => Volatile.Write(ref s_brokerConnected, connected ? 1 : 0);

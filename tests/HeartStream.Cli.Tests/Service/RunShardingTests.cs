@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using HeartStream.Capture.Audio;
 using HeartStream.Pipeline.Mqtt;
 using HeartStream.Pipeline.Mqtt.Service;
@@ -13,8 +15,9 @@ namespace HeartStream.Cli.Tests.Service;
 /// Three `heartstream run` processes with <c>Mqtt:Shards</c> on a real mosquitto and 40 simulated gateway devices on
 /// their shard topics. Seen from outside, through each process's /metrics: the shards owned add up to the shard count
 /// and each instance owns what the rendezvous hash gives it, every device streams into exactly one instance; after a
-/// SIGKILL the broker fires the dead instance's will and the two others own every shard and every device again.
-/// Times are printed, not asserted.
+/// SIGKILL the broker fires the dead instance's will and the two others own every shard and every device again, and
+/// the alerts active on the dead instance's devices go on at the survivors under their ids (from the retained alert
+/// state), each raised once and cleared once. Times are printed, not asserted.
 /// </summary>
 public sealed class RunShardingTests(ITestOutputHelper output)
 {
@@ -42,6 +45,11 @@ public sealed class RunShardingTests(ITestOutputHelper output)
                     ["HEARTSTREAM_Mqtt__ShardSettleSeconds"] = "1",
                     ["HEARTSTREAM_Mqtt__KeepAliveSeconds"] = "5",
                     ["HEARTSTREAM_Pipeline__IdleDeviceSeconds"] = "3",
+
+                    // Tachycardia above 62 bpm, so this adult's 67 bpm raises it 10 s after the start and keeps it.
+                    ["HEARTSTREAM_Alerts__DefaultProfile"] = "shard",
+                    ["HEARTSTREAM_Alerts__Profiles__shard__TachycardiaRaiseBpm"] = "62",
+                    ["HEARTSTREAM_Alerts__Profiles__shard__TachycardiaClearBpm"] = "58",
                 });
             }
 
@@ -52,6 +60,19 @@ public sealed class RunShardingTests(ITestOutputHelper output)
 
             await UntilAsync(http, runs, Shards, owned => Matches(owned, names), "three instances own their shards");
 
+            var alerts = new ConcurrentQueue<(string Device, string Type, string Id, string State)>();
+            await using var observer = new MqttConnection(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = prefix + "observer" });
+            observer.MessageReceived += (_, e) =>
+            {
+                if (e.Topic.EndsWith("/alerts", StringComparison.Ordinal))
+                {
+                    using JsonDocument doc = JsonDocument.Parse(e.Payload);
+                    JsonElement a = doc.RootElement;
+                    alerts.Enqueue((a.GetProperty("device_id").GetString()!, a.GetProperty("type").GetString()!, a.GetProperty("alert_id").GetString()!, a.GetProperty("state").GetString()!));
+                }
+            };
+            await observer.ConnectAsync();
+            await observer.SubscribeAsync("heartstream/v1/devices/+/alerts", 1);
             WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, "physionet2016", "a0035.wav"));
             await using var gateway = new MqttConnection(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = prefix + "gateway" });
             await gateway.ConnectAsync();
@@ -68,6 +89,10 @@ public sealed class RunShardingTests(ITestOutputHelper output)
 
             // A crash: no shutdown code runs; the broker sees the socket close and publishes the will ("offline").
             string victim = names[1];
+            string[] ofVictim = [.. Enumerable.Range(0, Devices).Select(GatewaySimulator.DeviceId).Where(id => ShardMap.OwnerOf(ShardMap.ShardOf(id, Shards), names) == victim)];
+            await UntilAsync(() => ofVictim.All(d => alerts.Any(a => a.Device == d && a is { Type: "tachycardia", State: "raised" })), "tachycardia raised on the victim's devices");
+            await Task.Delay(1500); // its retained state follows each alert on the same connection
+            string[] moved = [.. alerts.Where(a => ofVictim.Contains(a.Device) && a.State == "raised").Select(a => a.Id)];
             var clock = Stopwatch.StartNew();
             await runs[victim].KillAsync(s_hang);
             runs[victim].Dispose();
@@ -76,13 +101,22 @@ public sealed class RunShardingTests(ITestOutputHelper output)
             await UntilAsync(http, runs, Shards, owned => Matches(owned, survivors), "the survivors own every shard");
             double owned = clock.Elapsed.TotalSeconds;
             await UntilAsync(http, runs, Devices, _ => true, "every device streaming at a survivor");
-            output.WriteLine(FormattableString.Invariant($"SHARD-FAILOVER SIGKILL of {victim}: every shard owned again after {owned:0.00} s, all {Devices} devices streaming after {clock.Elapsed.TotalSeconds:0.00} s (settle 1 s, scrapes every 0.2 s)"));
+            double streamingAgain = clock.Elapsed.TotalSeconds;
+            await Task.Delay(TimeSpan.FromSeconds(5)); // the moved devices stream on at the survivors, still tachycardic
+            var beforeEnd = alerts.ToArray();
+            output.WriteLine(FormattableString.Invariant($"SHARD-FAILOVER SIGKILL of {victim}: every shard owned again after {owned:0.00} s, all {Devices} devices streaming after {streamingAgain:0.00} s (settle 1 s, scrapes every 0.2 s)"));
             await stop.CancelAsync();
             await streaming;
+            await UntilAsync(() => moved.All(id => alerts.Any(a => a.Id == id && a.State == "cleared")), "the moved alerts cleared once their devices went quiet");
             foreach (RunProcess run in runs.Values)
             {
                 await run.TerminateAsync(s_hang);
             }
+
+            Assert.All(moved, id => Assert.DoesNotContain(beforeEnd, a => a.Id == id && a.State == "cleared"));
+            Assert.All(ofVictim, d => Assert.Single(beforeEnd, a => a.Device == d && a is { Type: "tachycardia", State: "raised" }));
+            Assert.All(moved, id => Assert.Single(alerts, a => a.Id == id && a.State == "cleared"));
+            output.WriteLine(FormattableString.Invariant($"SHARD-FAILOVER {moved.Length} alerts active on the killed instance's devices went on at the survivors under their ids and cleared once"));
         }
         finally
         {
@@ -90,6 +124,16 @@ public sealed class RunShardingTests(ITestOutputHelper output)
             {
                 run.Dispose();
             }
+        }
+    }
+
+    private static async Task UntilAsync(Func<bool> condition, string what)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(clock.Elapsed < s_hang, "timed out waiting for " + what);
+            await Task.Delay(100);
         }
     }
 

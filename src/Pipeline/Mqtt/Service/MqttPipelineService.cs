@@ -187,9 +187,11 @@ public sealed class MqttPipelineService : IAsyncDisposable
 
             if (gained.Count > 0)
             {
+                long started = System.Diagnostics.Stopwatch.GetTimestamp();
                 IReadOnlyList<AlertStateSnapshot> state = await _store.LoadAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                 Alerts.Restore([.. state.Where(s => gained.Contains(ShardMap.ShardOf(s.DeviceId, shards.Shards)))]);
                 await Router.TakeShardsAsync(gained).ConfigureAwait(false);
+                HeartStreamMetrics.RecordShardHandover(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
         }
         catch (Exception ex) when (ex is MqttConnectionException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
