@@ -223,7 +223,15 @@ public sealed class MqttConnection : IAsyncDisposable
         }
 
         MqttClientUnsubscribeOptions unsubscribe = new MqttClientUnsubscribeOptionsBuilder().WithTopicFilter(topicFilter).Build();
-        await _client.UnsubscribeAsync(unsubscribe, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _client.UnsubscribeAsync(unsubscribe, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MqttCommunicationException e)
+        {
+            // The connection dropped between the check and the call (e.g. the process was frozen past its keep-alive).
+            throw new MqttConnectionException($"Unsubscribe from '{topicFilter}': the connection to {_options.Host}:{_options.Port} was lost ({e.Message}).", e);
+        }
     }
 
     /// <summary>
@@ -535,7 +543,16 @@ public sealed class MqttConnection : IAsyncDisposable
         MqttClientSubscribeOptions subscribe = new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(topicFilter, (MqttQualityOfServiceLevel)qos)
             .Build();
-        MqttClientSubscribeResult result = await _client.SubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
+        MqttClientSubscribeResult result;
+        try
+        {
+            result = await _client.SubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MqttCommunicationException e)
+        {
+            throw new MqttConnectionException($"Subscribe to '{topicFilter}': the connection to {_options.Host}:{_options.Port} was lost ({e.Message}).", e);
+        }
+
         MqttClientSubscribeResultCode code = result.Items.First().ResultCode;
         if ((int)code >= 0x80)
         {

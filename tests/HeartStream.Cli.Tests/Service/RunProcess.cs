@@ -89,6 +89,13 @@ internal sealed partial class RunProcess : IDisposable
     /// <summary>Waits for the child to exit on its own.</summary>
     public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync().WaitAsync(timeout);
 
+    /// <summary>Sends a signal by name (e.g. "STOP" to freeze the process as a hang would, "CONT" to resume it).</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using Process kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>Sends SIGKILL (a crash: no shutdown code runs, the broker sees the socket close) and waits for the exit.</summary>
     public async Task KillAsync(TimeSpan timeout)
     {

@@ -91,8 +91,16 @@ public sealed class AlertStateStore
                 await Task.Delay(25, cancellationToken).ConfigureAwait(false);
             }
 
-            // Read once: our own writes must not come back to us for the rest of the run.
-            await _client.UnsubscribeAsync(MqttTopics.AlertStateSubscription, cancellationToken).ConfigureAwait(false);
+            // Read once: our own writes must not come back to us for the rest of the run. If the connection is gone,
+            // the subscription is forgotten anyway (not renewed at reconnect), so what was read is used.
+            try
+            {
+                await _client.UnsubscribeAsync(MqttTopics.AlertStateSubscription, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MqttConnectionException e)
+            {
+                MqttServiceLog.AlertStateRejected(_logger, MqttTopics.AlertStateSubscription, "unsubscribe after reading failed: " + e.Message);
+            }
         }
         finally
         {
