@@ -10,7 +10,15 @@ namespace HeartStream.Pipeline.Alerts;
 /// <param name="DeviceId">The device.</param>
 /// <param name="Sequences">Episodes raised so far per alert type (wire name), only the non-zero ones.</param>
 /// <param name="Active">The device's active alerts.</param>
-public sealed record AlertStateSnapshot(string DeviceId, IReadOnlyDictionary<string, int> Sequences, IReadOnlyList<ActiveAlertSnapshot> Active);
+public sealed record AlertStateSnapshot(string DeviceId, IReadOnlyDictionary<string, int> Sequences, IReadOnlyList<ActiveAlertSnapshot> Active)
+{
+    /// <summary>
+    /// The sequence number of the last audio frame the writing instance took from the device (sharded service), so the
+    /// device's next owner continues that sequence; null when unknown.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public uint? LastFrame { get; init; }
+}
 
 /// <summary>One active alert in an <see cref="AlertStateSnapshot"/>; times are the stream times of the run that raised it.</summary>
 public sealed record ActiveAlertSnapshot(string Type, string AlertId, double OnsetSeconds, double RaisedSeconds, bool Acknowledged);

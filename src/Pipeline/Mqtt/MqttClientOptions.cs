@@ -68,6 +68,18 @@ public sealed class MqttClientOptions
     /// <summary>Quiet time after instances join or leave before shards move (and before the first claim at start), seconds.</summary>
     public double ShardSettleSeconds { get; set; } = 2;
 
+    /// <summary>
+    /// How long the broker keeps a shard's session (its subscription and queued QoS 1 audio) while no instance holds it,
+    /// seconds: the longest failover that loses no queued frame. MQTT 5 only (MQTT 3.1.1 brokers keep it until reused).
+    /// </summary>
+    public uint ShardSessionExpirySeconds { get; set; } = 120;
+
+    /// <summary>
+    /// Whether a lost connection is repaired automatically (the default). Off for a shard's session connection: after
+    /// another instance took that session over, reconnecting would take it back.
+    /// </summary>
+    internal bool AutoReconnect { get; set; } = true;
+
     /// <summary>How long <see cref="MqttConnection.ConnectAsync"/> waits for the broker's CONNACK.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

@@ -47,6 +47,10 @@ public sealed class MqttConnection : IAsyncDisposable
     private long _received;
     private long _connects;
     private long _callbackFaults;
+    private long _droppedPending;
+
+    /// <summary>MQTT 5 user property naming the publisher (<see cref="PublisherProperty"/>), one shared list per connection.</summary>
+    private readonly List<MQTTnet.Packets.MqttUserProperty>? _publisher;
 
     public MqttConnection(MqttClientOptions options)
     {
@@ -54,6 +58,11 @@ public sealed class MqttConnection : IAsyncDisposable
         options.Validate();
         _options = options;
         _clientOptions = BuildClientOptions(options);
+        if (options.ProtocolVersion == 5 && !string.IsNullOrEmpty(options.ClientId))
+        {
+            _publisher = [new MQTTnet.Packets.MqttUserProperty(PublisherProperty, new ReadOnlyMemory<byte>(System.Text.Encoding.UTF8.GetBytes(options.ClientId)))];
+        }
+
         _client = new MqttClientFactory().CreateMqttClient();
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
@@ -68,7 +77,16 @@ public sealed class MqttConnection : IAsyncDisposable
     /// <summary>Raised when the connection ends; <see cref="MqttConnectionEventArgs.ReasonCode"/> 0 means we asked for it.</summary>
     public event EventHandler<MqttConnectionEventArgs>? Disconnected;
 
+    /// <summary>
+    /// MQTT 5 user property on every message this connection publishes: its client id (the instance name for the
+    /// service), so a consumer or an operator can tell which instance sent a message. Not sent with MQTT 3.1.1.
+    /// </summary>
+    public const string PublisherProperty = "heartstream-publisher";
+
     public bool IsConnected => _client.IsConnected;
+
+    /// <summary>QoS&gt;0 messages removed from the outbox by <see cref="DropPending"/>.</summary>
+    public long DroppedPendingCount => Interlocked.Read(ref _droppedPending);
 
     /// <summary>Publish calls accepted (sent, or kept in the outbox for QoS&gt;0).</summary>
     public long PublishedCount => Interlocked.Read(ref _published);
@@ -235,6 +253,40 @@ public sealed class MqttConnection : IAsyncDisposable
     }
 
     /// <summary>
+    /// Removes the QoS&gt;0 messages still waiting for a broker ack whose topic matches, and fails their acks: for
+    /// output that must not reach the broker late (a sharded instance that lost its connection may no longer own the
+    /// devices it was about). Returns how many were removed; one already on the wire may still arrive.
+    /// </summary>
+    public int DropPending(Func<string, bool> topicMatch)
+    {
+        ArgumentNullException.ThrowIfNull(topicMatch);
+        List<Outgoing> dropped = [];
+        lock (_gate)
+        {
+            for (LinkedListNode<Outgoing>? node = _outbox.First; node is not null;)
+            {
+                LinkedListNode<Outgoing>? next = node.Next;
+                if (topicMatch(node.Value.Message.Topic))
+                {
+                    _outbox.Remove(node);
+                    dropped.Add(node.Value);
+                }
+
+                node = next;
+            }
+        }
+
+        var reason = new MqttConnectionException("The message was dropped before the broker acknowledged it.");
+        foreach (Outgoing outgoing in dropped)
+        {
+            outgoing.Ack?.TrySetException(reason);
+        }
+
+        Interlocked.Add(ref _droppedPending, dropped.Count);
+        return dropped.Count;
+    }
+
+    /// <summary>
     /// Test hook: ends the connection as a crash would for the broker (MQTT 5 reason "disconnect with will message",
     /// so the broker publishes our will), without stopping: the connection then reconnects as after any loss.
     /// </summary>
@@ -359,7 +411,7 @@ public sealed class MqttConnection : IAsyncDisposable
         int code = requested ? 0 : e.Reason == MqttClientDisconnectReason.NormalDisconnection ? (int)MqttClientDisconnectReason.UnspecifiedError : (int)e.Reason;
         string reason = requested ? "disconnect requested" : e.ReasonString ?? e.Exception?.Message ?? "connection lost";
         Raise(Disconnected, new MqttConnectionEventArgs(code, reason, false));
-        if (!requested && Interlocked.Exchange(ref _reconnecting, 1) == 0)
+        if (!requested && _options.AutoReconnect && Interlocked.Exchange(ref _reconnecting, 1) == 0)
         {
             _ = Task.Run(ReconnectLoopAsync);
         }
@@ -566,7 +618,19 @@ public sealed class MqttConnection : IAsyncDisposable
     {
         Interlocked.Increment(ref _received);
         MqttApplicationMessage message = e.ApplicationMessage;
-        Raise(MessageReceived, new MqttMessageEventArgs(message.Topic, message.Payload.ToArray(), (int)message.QualityOfServiceLevel, message.Retain));
+        string? publisher = null;
+        if (message.UserProperties is { Count: > 0 } properties)
+        {
+            foreach (MQTTnet.Packets.MqttUserProperty property in properties)
+            {
+                if (property.Name == PublisherProperty)
+                {
+                    publisher = System.Text.Encoding.UTF8.GetString(property.ValueBuffer.Span);
+                }
+            }
+        }
+
+        Raise(MessageReceived, new MqttMessageEventArgs(message.Topic, message.Payload.ToArray(), (int)message.QualityOfServiceLevel, message.Retain) { Publisher = publisher });
         return Task.CompletedTask;
     }
 
@@ -600,6 +664,7 @@ public sealed class MqttConnection : IAsyncDisposable
             PayloadSegment = payload.ToArray(),
             QualityOfServiceLevel = (MqttQualityOfServiceLevel)qos,
             Retain = retain,
+            UserProperties = _publisher,
         };
     }
 

@@ -11,4 +11,7 @@ public sealed class MqttMessageEventArgs(string topic, ReadOnlyMemory<byte> payl
 
     /// <summary>True when the broker delivered a stored retained message (e.g. to a new subscriber).</summary>
     public bool Retain { get; } = retain;
+
+    /// <summary>The sender's <see cref="MqttConnection.PublisherProperty"/> (MQTT 5), or null.</summary>
+    public string? Publisher { get; init; }
 }

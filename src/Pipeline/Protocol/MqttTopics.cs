@@ -92,6 +92,9 @@ public static class MqttTopics
     /// <summary>Gateway audio frames in (binary).</summary>
     public static string Audio(string deviceId) => Device(deviceId, "audio");
 
+    /// <summary>Whether a topic is about one device (heartstream/v1/devices/...): its outputs, state and commands.</summary>
+    public static bool IsDeviceTopic(string topic) => topic is not null && topic.StartsWith(Root + "/devices/", StringComparison.Ordinal);
+
     /// <summary>Beats out, batched per second.</summary>
     public static string Beats(string deviceId) => Device(deviceId, "beats");
 

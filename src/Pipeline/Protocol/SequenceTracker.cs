@@ -54,6 +54,26 @@ public sealed class SequenceTracker
     /// <summary>Restarts detected.</summary>
     public long Restarts { get; private set; }
 
+    /// <summary>The last accepted sequence number, or null before the first frame.</summary>
+    public uint? Last => _started ? _last : null;
+
+    /// <summary>
+    /// Continues another tracker's stream (a device taken over from another instance): the next frame is compared with
+    /// <paramref name="last"/>, so frames lost or repeated across the handover count as a gap or duplicates. Only
+    /// before the first frame.
+    /// </summary>
+    public void Seed(uint last)
+    {
+        if (_started)
+        {
+            throw new InvalidOperationException("The tracker has already seen a frame.");
+        }
+
+        _started = true;
+        _last = last;
+        _lastSampleCount = 0;
+    }
+
     /// <summary>Classifies a frame and updates the counters; accepted frames become the new reference.</summary>
     public SequenceObservation Observe(uint sequence, uint sampleCount)
     {
@@ -88,7 +108,7 @@ public sealed class SequenceTracker
         }
 
         uint missing = (uint)(d - 1);
-        long samples = (long)missing * _lastSampleCount;
+        long samples = (long)missing * (_lastSampleCount == 0 ? sampleCount : _lastSampleCount);
         Gaps++;
         MissingFrames += missing;
         MissingSamples += samples;

@@ -136,6 +136,10 @@ public static class HeartStreamMetrics
         "heartstream_shard_moves_total",
         "Shards this instance gained or lost since it started (membership changes: an instance joined, left or died).");
 
+    private static readonly Counter s_handoverMissingFrames = s_factory.CreateCounter(
+        "heartstream_shard_handover_missing_frames_total",
+        "Audio frames between a moved device's last frame at its previous owner and its first frame here (0 on a planned move).");
+
     private static readonly Histogram s_shardHandover = s_factory.CreateHistogram(
         "heartstream_shard_handover_seconds",
         "Time this instance took to take over gained shards once it decided to (reading their retained alert state, "
@@ -232,6 +236,15 @@ public static class HeartStreamMetrics
 
     /// <summary>Counts shards gained or lost.</summary>
     public static void AddShardMoves(int count) => s_shardMoves.Inc(count);
+
+    /// <summary>Counts frames missing between a moved device's previous owner and this instance.</summary>
+    public static void AddHandoverMissingFrames(long frames)
+    {
+        if (frames > 0)
+        {
+            s_handoverMissingFrames.Inc(frames);
+        }
+    }
 
     /// <summary>Records one take-over of gained shards.</summary>
     public static void RecordShardHandover(double seconds)

@@ -21,6 +21,7 @@ public sealed class AlertStateStore
     private readonly ILogger _logger;
     private long _written;
     private long _failed;
+    private long _muted;
 
     public AlertStateStore(MqttConnection client, ILogger? logger = null)
     {
@@ -35,10 +36,30 @@ public sealed class AlertStateStore
     /// <summary>States the client could not take (queue full); the broker keeps the previous one.</summary>
     public long Failed => Interlocked.Read(ref _failed);
 
+    /// <summary>The last frame sequence taken from a device, written with its state (sharded service), or null.</summary>
+    public Func<string, uint?>? LastFrame { get; set; }
+
+    /// <summary>While this returns true nothing is written (a sharded instance that lost its broker connection).</summary>
+    public Func<bool>? Muted { get; set; }
+
+    /// <summary>States not written because <see cref="Muted"/> said so.</summary>
+    public long MutedCount => Interlocked.Read(ref _muted);
+
     /// <summary>Queues the state retained (QoS 1; never blocks; queued while disconnected).</summary>
     public void Write(AlertStateSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        if (Muted?.Invoke() == true)
+        {
+            Interlocked.Increment(ref _muted);
+            return;
+        }
+
+        if (LastFrame?.Invoke(snapshot.DeviceId) is uint last)
+        {
+            snapshot = snapshot with { LastFrame = last };
+        }
+
         byte[] payload = Encoding.UTF8.GetBytes(ToJson(snapshot));
         if (_client.TryPublish(MqttTopics.AlertState(snapshot.DeviceId), payload, 1, true, out _))
         {

@@ -16,6 +16,7 @@ public sealed class GatewaySimulator
     private readonly int _frameMilliseconds;
     private readonly double _speed;
     private readonly bool _loop;
+    private readonly int _qos;
     private long _framesPublished;
     private long _framesNotSent;
 
@@ -46,6 +47,9 @@ public sealed class GatewaySimulator
         _loop = loop;
         ArgumentOutOfRangeException.ThrowIfNegative(shards);
         _devices = [.. devices.Select(d => new SimulatedDevice(d.DeviceId, d.Samples, d.SampleRate, frameMilliseconds, shards))];
+
+        // On shard topics at QoS 1: the broker queues a shard's frames in its session while the shard moves.
+        _qos = shards > 0 ? 1 : 0;
         if (_devices.Length == 0)
         {
             throw new ArgumentException("The simulator needs at least one device.", nameof(devices));
@@ -94,7 +98,7 @@ public sealed class GatewaySimulator
                 if (device.TryNextFrame(_loop, epochMicros, frame, out int length))
                 {
                     any = true;
-                    if (_client.TryPublish(device.Topic, frame.AsSpan(0, length), 0, false, out _))
+                    if (_client.TryPublish(device.Topic, frame.AsSpan(0, length), _qos, false, out _))
                     {
                         Interlocked.Increment(ref _framesPublished);
                     }

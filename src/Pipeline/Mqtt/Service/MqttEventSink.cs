@@ -40,6 +40,8 @@ public sealed class MqttEventSink : IEventSink
     private long _refusedPublished;
     private long _alertsFailed;
     private long _dropped;
+    private long _muted;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _handover = new(StringComparer.Ordinal);
     private long _acksReceived;
     private long _acksRejected;
     private int _devices;
@@ -120,6 +122,21 @@ public sealed class MqttEventSink : IEventSink
     public Task SubscribeAsync(CancellationToken cancellationToken = default) =>
         _client.SubscribeAsync(MqttTopics.AlertAckSubscription, 1, cancellationToken);
 
+    /// <summary>While this returns true device events are not published (a sharded instance that lost its broker connection).</summary>
+    public Func<bool>? Muted { get; set; }
+
+    /// <summary>Device events not published because <see cref="Muted"/> said so.</summary>
+    public long MutedEvents => Interlocked.Read(ref _muted);
+
+    /// <summary>
+    /// Marks a device whose stream continues another instance's (a moved shard): its vitals say <c>handover</c> until
+    /// its stream here is <see cref="HandoverSeconds"/> long.
+    /// </summary>
+    public void MarkHandover(string deviceId) => _handover[deviceId] = 0;
+
+    /// <summary>How long a moved device's vitals carry the handover flag: the analysis history it rebuilds.</summary>
+    public const double HandoverSeconds = 10;
+
     /// <inheritdoc />
     public ValueTask WriteAsync(PipelineEvent pipelineEvent, CancellationToken cancellationToken = default)
     {
@@ -133,7 +150,20 @@ public sealed class MqttEventSink : IEventSink
                     break;
                 case VitalsEvent vitals:
                     FlushBeats(vitals.DeviceId, vitals.StreamTimeSeconds);
-                    Publish(MqttTopics.Vitals(vitals.DeviceId), _serializer.Serialize(PayloadMapper.ToPayload(vitals), ProtocolJsonContext.Default.VitalsPayload), 0, true);
+                    VitalsPayload payload = PayloadMapper.ToPayload(vitals);
+                    if (!_handover.IsEmpty && _handover.ContainsKey(vitals.DeviceId))
+                    {
+                        if (vitals.StreamTimeSeconds < HandoverSeconds)
+                        {
+                            payload = payload with { Handover = true };
+                        }
+                        else
+                        {
+                            _handover.TryRemove(vitals.DeviceId, out _);
+                        }
+                    }
+
+                    Publish(MqttTopics.Vitals(vitals.DeviceId), _serializer.Serialize(payload, ProtocolJsonContext.Default.VitalsPayload), 0, true);
                     break;
                 case ClassificationEvent classification:
                     Publish(MqttTopics.Classification(classification.DeviceId), _serializer.Serialize(PayloadMapper.ToPayload(classification), ProtocolJsonContext.Default.ClassificationPayload), 0, true);
@@ -229,6 +259,11 @@ public sealed class MqttEventSink : IEventSink
             return; // the same lifecycle step twice would be a duplicate for every consumer
         }
 
+        if (IsMuted())
+        {
+            return;
+        }
+
         ReadOnlyMemory<byte> json = _serializer.Serialize(PayloadMapper.ToPayload(alert), ProtocolJsonContext.Default.AlertPayload);
         if (alert.State == AlertState.Cleared)
         {
@@ -304,8 +339,24 @@ public sealed class MqttEventSink : IEventSink
         Interlocked.Increment(ref _refusedPublished);
     }
 
+    private bool IsMuted()
+    {
+        if (Muted?.Invoke() != true)
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _muted);
+        return true;
+    }
+
     private void Publish(string topic, ReadOnlyMemory<byte> payload, int qos, bool retain)
     {
+        if (IsMuted())
+        {
+            return;
+        }
+
         if (!_client.TryPublish(topic, payload.Span, qos, retain, out _))
         {
             Interlocked.Increment(ref _dropped);

@@ -9,7 +9,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace HeartStream.Pipeline.Mqtt.Service;
 
 /// <summary>
-/// Gateway ingest: one subscription to heartstream/v1/devices/+/audio on the service's shared client; each new device
+/// Gateway ingest: one subscription to heartstream/v1/devices/+/audio on the service's shared client (or, sharded, one
+/// persistent session per owned shard, <see cref="ShardSessions"/>); each new device
 /// id gets a <see cref="MqttGatewaySource"/> that joins the <see cref="LivePipeline"/> with AddDevice. Frames are
 /// parsed with <see cref="AudioFrameCodec"/> on the network thread (allocation-free apart from the decoded samples).
 /// A malformed frame is rejected and counted (heartstream_capture_rejected_frames_total by reason) and ends that
@@ -30,6 +31,8 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
     private readonly double _audioBurstSeconds;
     private readonly Timer? _idleTimer;
     private readonly ShardMembership? _shards;
+    private readonly ShardSessions? _sessions;
+    private readonly ConcurrentDictionary<string, uint> _seeds = new(StringComparer.Ordinal);
     private long _idleEnded;
     private long _frames;
     private long _refused;
@@ -38,11 +41,19 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
 
     /// <summary>
     /// Attaches to the client's messages; call <see cref="SubscribeAsync"/> once connected. With <paramref name="shards"/>
-    /// the router takes audio only on the shard topics of the shards this instance owns, and follows their moves.
+    /// the router takes audio only on the shard topics of the shards this instance owns, each through the shard's own
+    /// persistent session (<see cref="ShardSessions"/>, made with <paramref name="sessionOptions"/>: broker, credentials,
+    /// TLS), and follows their moves.
     /// </summary>
-    public MqttGatewayRouter(MqttConnection client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512, int maxDevices = 2048, int idleDeviceSeconds = 0, double deviceAudioRateLimit = 0, double deviceAudioBurstSeconds = 60, ShardMembership? shards = null)
+    public MqttGatewayRouter(MqttConnection client, LivePipeline pipeline, ILogger<MqttGatewayRouter>? logger = null, int queueFrames = 512, int maxDevices = 2048, int idleDeviceSeconds = 0, double deviceAudioRateLimit = 0, double deviceAudioBurstSeconds = 60, ShardMembership? shards = null, MqttClientOptions? sessionOptions = null, ILogger<ShardSessions>? sessionLogger = null)
     {
         _shards = shards;
+        if (shards is not null)
+        {
+            ArgumentNullException.ThrowIfNull(sessionOptions);
+            _sessions = new ShardSessions(sessionOptions, OnMessage, sessionLogger);
+        }
+
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDevices);
@@ -61,8 +72,17 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         _pipeline = pipeline;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _queueFrames = queueFrames;
-        _client.MessageReceived += OnMessage;
+        if (_sessions is null)
+        {
+            _client.MessageReceived += OnMessage;
+        }
     }
+
+    /// <summary>The shards' sessions when sharded (their audio arrives there), else null.</summary>
+    public ShardSessions? Sessions => _sessions;
+
+    /// <summary>Raised with the id of a device whose stream here continues another instance's (a moved shard); network thread.</summary>
+    public event Action<string>? DeviceTakenOver;
 
     /// <summary>
     /// Raised (device id, devices streaming) for each frame of a new device refused because <c>Pipeline:MaxDevices</c>
@@ -104,23 +124,26 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
             return;
         }
 
-        IReadOnlySet<int> owned = _shards.Owned;
-
-        // The service's session persists across restarts: drop what an earlier run subscribed and this one does not own.
+        // The service's own session persists across restarts: audio comes only through the shards' sessions.
         await _client.UnsubscribeAsync(MqttTopics.AudioSubscription, cancellationToken).ConfigureAwait(false);
-        for (int shard = 0; shard < _shards.Shards; shard++)
-        {
-            if (!owned.Contains(shard))
-            {
-                await _client.UnsubscribeAsync(MqttTopics.ShardAudioSubscription(shard), cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await _sessions!.TakeAsync(_shards.Owned, cancellationToken).ConfigureAwait(false);
+    }
 
-        foreach (int shard in owned)
+    /// <summary>
+    /// The last frame sequence of devices taken over from another instance (their retained handover state): their
+    /// streams here continue that sequence, so frames lost or repeated across the move are counted.
+    /// </summary>
+    public void Seed(IEnumerable<(string DeviceId, uint LastFrame)> devices)
+    {
+        ArgumentNullException.ThrowIfNull(devices);
+        foreach ((string id, uint last) in devices)
         {
-            await _client.SubscribeAsync(MqttTopics.ShardAudioSubscription(shard), 0, cancellationToken).ConfigureAwait(false);
+            _seeds[id] = last;
         }
     }
+
+    /// <summary>The last frame sequence this instance took from a device, or null.</summary>
+    public uint? LastFrame(string deviceId) => _sources.TryGetValue(deviceId, out MqttGatewaySource? s) ? s.LastFrame : null;
 
     /// <summary>The devices streaming here whose shard is in <paramref name="shards"/>.</summary>
     public IReadOnlyList<string> StreamingOn(IReadOnlySet<int> shards)
@@ -129,8 +152,12 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         return _shards is null ? [] : [.. _sources.Values.Where(s => !s.IsEnded && shards.Contains(ShardMap.ShardOf(s.DeviceId, _shards.Shards))).Select(s => s.DeviceId)];
     }
 
-    /// <summary>Stops taking the lost shards' audio and ends their devices here (their new owner goes on with them).</summary>
-    public async Task ReleaseShardsAsync(IReadOnlySet<int> lost, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Stops taking the lost shards' audio (their sessions released: no frame arrives after this) and ends their devices
+    /// here (their new owner goes on with them); <paramref name="hold"/> runs between the two (the alert stage marks the
+    /// devices handed over).
+    /// </summary>
+    public async Task ReleaseShardsAsync(IReadOnlySet<int> lost, Action? hold = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(lost);
         if (_shards is null)
@@ -138,11 +165,15 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
             return;
         }
 
-        foreach (int shard in lost)
+        // First no more frames (the broker queues them in the shards' sessions for the next owner), then the end.
+        await _sessions!.ReleaseAsync(lost).ConfigureAwait(false);
+        foreach (string id in _seeds.Keys.Where(id => lost.Contains(ShardMap.ShardOf(id, _shards.Shards))).ToArray())
         {
-            await _client.UnsubscribeAsync(MqttTopics.ShardAudioSubscription(shard), cancellationToken).ConfigureAwait(false);
+            _seeds.TryRemove(id, out _);
         }
 
+        hold?.Invoke();
+        cancellationToken.ThrowIfCancellationRequested();
         foreach (MqttGatewaySource source in _sources.Values)
         {
             if (!source.IsEnded && lost.Contains(ShardMap.ShardOf(source.DeviceId, _shards.Shards)))
@@ -156,9 +187,18 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
     public async Task TakeShardsAsync(IReadOnlySet<int> gained, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(gained);
-        foreach (int shard in gained)
+        if (_sessions is not null)
         {
-            await _client.SubscribeAsync(MqttTopics.ShardAudioSubscription(shard), 0, cancellationToken).ConfigureAwait(false);
+            await _sessions.TakeAsync(gained, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends the sessions of every held shard (no more audio arrives); the broker keeps them for the next owners.</summary>
+    public async Task ReleaseSessionsAsync()
+    {
+        if (_sessions is not null)
+        {
+            await _sessions.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -262,8 +302,9 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
 
     /// <summary>
     /// The device of an audio topic this router takes; false for other topics, with <paramref name="rejected"/> set
-    /// for audio it must refuse: on a shard topic that is not the device's shard ("wrong_shard") or a shard another
-    /// instance owns now ("not_owned": frames in flight during a move).
+    /// for audio it must refuse: on a shard topic that is not the device's shard ("wrong_shard"). Sharded, audio comes
+    /// only through the sessions of the shards held here, so every frame that arrives is this instance's to analyse
+    /// (until the session is released, the broker gives the shard's frames to no one else).
     /// </summary>
     private bool TryGetDevice(string topic, out string? deviceId, out string? rejected)
     {
@@ -281,12 +322,6 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         if (ShardMap.ShardOf(deviceId, _shards.Shards) != shard)
         {
             rejected = "wrong_shard";
-            return false;
-        }
-
-        if (!_shards.Owned.Contains(shard))
-        {
-            rejected = "not_owned";
             return false;
         }
 
@@ -320,6 +355,12 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         }
 
         var fresh = new MqttGatewaySource(deviceId, _queueFrames);
+        bool takenOver = _seeds.TryRemove(deviceId, out uint lastFrame);
+        if (takenOver)
+        {
+            fresh.Seed(lastFrame);
+        }
+
         _sources[deviceId] = fresh;
         try
         {
@@ -333,6 +374,11 @@ public sealed class MqttGatewayRouter : IAsyncDisposable
         }
 
         MqttServiceLog.GatewayDeviceJoined(_logger, deviceId, 0);
+        if (takenOver)
+        {
+            DeviceTakenOver?.Invoke(deviceId);
+        }
+
         return fresh;
     }
 

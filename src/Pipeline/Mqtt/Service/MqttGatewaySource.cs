@@ -35,6 +35,7 @@ public sealed class MqttGatewaySource : IAudioSource
     private long _lastFrameTicks = Environment.TickCount64;
     private double _bucketSeconds;
     private long _bucketTicks;
+    private bool _seeded;
 
     /// <summary>Creates the source of one device (the router does this on the device's first frame).</summary>
     public MqttGatewaySource(string deviceId, int queueFrames = 512)
@@ -66,6 +67,38 @@ public sealed class MqttGatewaySource : IAudioSource
 
     /// <summary>Frames accepted, duplicates, late frames and gaps, as the sequence tracker counted them.</summary>
     public SequenceTracker Sequence => _sequence;
+
+    /// <summary>
+    /// Continues the sequence of the device's previous owner (its last frame, from the retained handover state), so
+    /// frames lost or repeated across a shard move are counted. Before the first frame only.
+    /// </summary>
+    public void Seed(uint lastFrame)
+    {
+        lock (_gate)
+        {
+            _sequence.Seed(lastFrame);
+            _seeded = true;
+            IsHandover = true;
+        }
+    }
+
+    /// <summary>Whether this stream continues another instance's (<see cref="Seed"/> was called).</summary>
+    public bool IsHandover { get; private set; }
+
+    /// <summary>Frames between the previous owner's last frame and this stream's first (0 until then).</summary>
+    public long HandoverMissingFrames { get; private set; }
+
+    /// <summary>The last frame sequence accepted, or null before the first frame.</summary>
+    public uint? LastFrame
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sequence.Last;
+            }
+        }
+    }
 
     /// <summary>Samples dropped because the pipeline fell behind.</summary>
     public long DroppedSamples => Interlocked.Read(ref _droppedSamples);
@@ -161,7 +194,15 @@ public sealed class MqttGatewaySource : IAudioSource
                 return seen.Disposition;
             }
 
-            if (seen.MissingSamples > 0)
+            if (_seeded)
+            {
+                // The first frame after a handover: what lies between it and the old owner's last frame is counted,
+                // not bridged (this stream starts here; the old owner analysed, or lost, those frames).
+                _seeded = false;
+                HandoverMissingFrames = seen.MissingFrames;
+                HeartStreamMetrics.AddHandoverMissingFrames(seen.MissingFrames);
+            }
+            else if (seen.MissingSamples > 0)
             {
                 int silence = (int)Math.Min(seen.MissingSamples, (long)_rate * MaxSilenceSeconds);
                 Interlocked.Add(ref _bridgedSamples, silence);

@@ -1,6 +1,7 @@
 using HeartStream.Pipeline.Alerts;
 using HeartStream.Pipeline.Live;
 using HeartStream.Pipeline.Mqtt.Sharding;
+using HeartStream.Pipeline.Protocol;
 using HeartStream.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -81,13 +82,31 @@ public sealed class MqttPipelineService : IAsyncDisposable
                 ? new ShardMembership(client, instance, mqtt.Shards, TimeSpan.FromSeconds(mqtt.ShardSettleSeconds), loggers.CreateLogger<ShardMembership>())
                 : null;
             MqttGatewayRouter? router = ingest ? new MqttGatewayRouter(client, pipeline, loggers.CreateLogger<MqttGatewayRouter>(), maxDevices: pipelineOptions.MaxDevices, idleDeviceSeconds: pipelineOptions.IdleDeviceSeconds,
-                    deviceAudioRateLimit: pipelineOptions.DeviceAudioRateLimit, deviceAudioBurstSeconds: pipelineOptions.DeviceAudioBurstSeconds, shards: shards) : null;
+                    deviceAudioRateLimit: pipelineOptions.DeviceAudioRateLimit, deviceAudioBurstSeconds: pipelineOptions.DeviceAudioBurstSeconds, shards: shards,
+                    sessionOptions: mqtt, sessionLogger: loggers.CreateLogger<ShardSessions>()) : null;
             if (router is not null)
             {
                 router.DeviceRefused += sink.PublishRefused;
+                router.DeviceTakenOver += sink.MarkHandover;
             }
 
             var store = new AlertStateStore(client, loggers.CreateLogger<AlertStateStore>());
+            if (shards is not null && router is not null)
+            {
+                // Fenced (the broker connection lost): nothing about devices is published until ownership is decided
+                // again, and what still waits for an ack is dropped: another instance may own those devices by then.
+                sink.Muted = () => shards.IsFenced;
+                store.Muted = () => shards.IsFenced;
+                store.LastFrame = router.LastFrame;
+                shards.Fenced += lost => MqttServiceLog.ShardsFenced(loggers.CreateLogger<MqttPipelineService>(), lost.Count, client.DropPending(MqttTopics.IsDeviceTopic));
+                client.Connected += (_, _) =>
+                {
+                    if (shards.IsFenced)
+                    {
+                        client.DropPending(MqttTopics.IsDeviceTopic);
+                    }
+                };
+            }
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
 
             // Sharded: learn the live instances first, so that only the owned shards' state is restored and analysed.
@@ -98,7 +117,13 @@ public sealed class MqttPipelineService : IAsyncDisposable
 
             // Before any device's events: the alert state a previous run left on the broker (a crash included).
             IReadOnlyList<AlertStateSnapshot> state = await store.LoadAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-            alerts.Restore(shards is null ? state : [.. state.Where(s => shards.Owned.Contains(ShardMap.ShardOf(s.DeviceId, shards.Shards)))]);
+            if (shards is not null)
+            {
+                state = [.. state.Where(s => shards.Owns(ShardMap.ShardOf(s.DeviceId, shards.Shards)))];
+                router?.Seed(state.Where(s => s.LastFrame is not null).Select(s => (s.DeviceId, s.LastFrame!.Value)));
+            }
+
+            alerts.Restore(state);
             alerts.StateChanged += store.Write;
             await sink.SubscribeAsync(cancellationToken).ConfigureAwait(false);
             if (router is not null)
@@ -110,6 +135,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
             if (shards is not null)
             {
                 shards.OwnershipChanged += (gained, lost) => _ = service.FollowMoveAsync(gained, lost);
+                router!.Sessions!.SessionLost += (shard, reason) => service.OnSessionLost(shard);
             }
 
             return service;
@@ -135,9 +161,20 @@ public sealed class MqttPipelineService : IAsyncDisposable
 
         if (Shards is not null)
         {
-            // The other instances take this one's shards once its status says offline; its devices' alerts are
-            // handed over (left active in the retained state), not cleared.
+            // The other instances take this one's shards once its status says offline: first no more audio (the
+            // broker queues it in the shards' sessions for them), then the devices drain and their alerts are
+            // handed over (left active in the retained state, with the last frame taken), not cleared.
             Shards.Dispose();
+            await _moves.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await Router!.ReleaseSessionsAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _moves.Release();
+            }
+
             Alerts.HandOverAll();
         }
 
@@ -180,30 +217,84 @@ public sealed class MqttPipelineService : IAsyncDisposable
 
             if (lost.Count > 0)
             {
-                Alerts.HandOver(Router.StreamingOn(lost));
+                // No more frames first (the sessions' queues keep them for the new owner), then the devices end; their
+                // last state (alerts released, not cleared; the last frame taken) is what the new owner reads.
                 Alerts.ReleasePending(id => lost.Contains(ShardMap.ShardOf(id, shards.Shards)));
-                await Router.ReleaseShardsAsync(lost).ConfigureAwait(false);
+                await Router.ReleaseShardsAsync(lost, hold: () => Alerts.HandOver(Router.StreamingOn(lost))).ConfigureAwait(false);
             }
 
             if (gained.Count > 0)
             {
-                long started = System.Diagnostics.Stopwatch.GetTimestamp();
-                IReadOnlyList<AlertStateSnapshot> state = await _store.LoadAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-                Alerts.Restore([.. state.Where(s => gained.Contains(ShardMap.ShardOf(s.DeviceId, shards.Shards)))]);
-                await Router.TakeShardsAsync(gained).ConfigureAwait(false);
-                HeartStreamMetrics.RecordShardHandover(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+                await TakeAsync(gained).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is MqttConnectionException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
         {
-            // Not connected: the client renews its subscriptions when it reconnects; audio of a lost shard that still
-            // arrives is dropped as not owned.
-            _loggers.CreateLogger<MqttPipelineService>().LogWarning(ex, "Following a shard move failed: {Reason}", ex.Message);
+            MqttServiceLog.ShardMoveFailed(_loggers.CreateLogger<MqttPipelineService>(), ex, ex.Message);
         }
         finally
         {
             _moves.Release();
         }
+    }
+
+    private void OnSessionLost(int shard) => _ = FollowLostSessionAsync(shard);
+
+    /// <summary>
+    /// A shard's session ended unasked while this instance owns the shard (another instance, whose view of the members
+    /// differed for a moment, took it; or that one connection broke): its devices are handed over, and after the
+    /// settle delay, if this instance still owns the shard, it takes the session (and the devices' state) again.
+    /// </summary>
+    private async Task FollowLostSessionAsync(int shard)
+    {
+        ShardMembership shards = Shards!;
+        await _moves.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _stopped) != 0 || Router is null || !shards.Owns(shard))
+            {
+                return; // a move or a fence already dealt with it
+            }
+
+            var set = new SortedSet<int> { shard };
+            Alerts.ReleasePending(id => ShardMap.ShardOf(id, shards.Shards) == shard);
+            await Router.ReleaseShardsAsync(set, hold: () => Alerts.HandOver(Router.StreamingOn(set))).ConfigureAwait(false);
+        }
+        finally
+        {
+            _moves.Release();
+        }
+
+        await Task.Delay(shards.SettleDelay + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        await _moves.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (Volatile.Read(ref _stopped) == 0 && !shards.IsFenced && shards.Owns(shard) && !Router.Sessions!.Held.Contains(shard))
+            {
+                await TakeAsync(new SortedSet<int> { shard }).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is MqttConnectionException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+        {
+            MqttServiceLog.ShardMoveFailed(_loggers.CreateLogger<MqttPipelineService>(), ex, ex.Message);
+        }
+        finally
+        {
+            _moves.Release();
+        }
+    }
+
+    /// <summary>Reads the gained shards' retained state (alerts and last frames), then takes their sessions.</summary>
+    private async Task TakeAsync(IReadOnlySet<int> gained)
+    {
+        ShardMembership shards = Shards!;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        IReadOnlyList<AlertStateSnapshot> state = await _store.LoadAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        AlertStateSnapshot[] mine = [.. state.Where(s => gained.Contains(ShardMap.ShardOf(s.DeviceId, shards.Shards)))];
+        Router!.Seed(mine.Where(s => s.LastFrame is not null).Select(s => (s.DeviceId, s.LastFrame!.Value)));
+        Alerts.Restore(mine);
+        await Router.TakeShardsAsync(gained).ConfigureAwait(false);
+        HeartStreamMetrics.RecordShardHandover(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
     /// <inheritdoc />

@@ -40,4 +40,13 @@ internal static partial class MqttServiceLog
 
     [LoggerMessage(EventId = 3041, Level = LogLevel.Warning, Message = "Ignored the status of instance {Instance} (not a valid service status): {Reason}")]
     public static partial void ShardStatusMalformed(ILogger logger, string instance, string reason);
+
+    [LoggerMessage(EventId = 3042, Level = LogLevel.Warning, Message = "The session of shard {Shard} ended: {Reason} (another instance took it over, or the broker went away)")]
+    public static partial void ShardSessionLost(ILogger logger, int shard, string reason);
+
+    [LoggerMessage(EventId = 3043, Level = LogLevel.Warning, Message = "Following a shard move failed: {Reason}; audio of a lost shard that still arrives is dropped as not owned, a gained shard is taken again at the next move")]
+    public static partial void ShardMoveFailed(ILogger logger, Exception exception, string reason);
+
+    [LoggerMessage(EventId = 3044, Level = LogLevel.Warning, Message = "Lost the broker connection with {Owned} shards: gave them up at once and dropped {Dropped} device messages not yet acknowledged (another instance may own those devices by the time this one is back)")]
+    public static partial void ShardsFenced(ILogger logger, int owned, int dropped);
 }

@@ -22,8 +22,10 @@ public sealed class ShardMembership : IDisposable
     private readonly SortedSet<string> _online = new(StringComparer.Ordinal);
     private readonly Timer _settle;
     private IReadOnlySet<int> _owned = new SortedSet<int>();
+    private bool[] _owns = [];
     private bool _started;
     private bool _disposed;
+    private volatile bool _fenced;
 
     public ShardMembership(MqttConnection client, string instance, int shards, TimeSpan settleDelay, ILogger<ShardMembership>? logger = null)
     {
@@ -39,7 +41,19 @@ public sealed class ShardMembership : IDisposable
         _online.Add(instance);
         _settle = new Timer(_ => Apply(), null, Timeout.Infinite, Timeout.Infinite);
         _client.MessageReceived += OnMessage;
+        _client.Disconnected += OnDisconnected;
+        _client.Connected += OnConnected;
     }
+
+    /// <summary>
+    /// True from a lost broker connection until ownership is decided again after the reconnect: the instance owns no
+    /// shard and publishes nothing about devices (another instance may own them by now; a frozen process that wakes up
+    /// must not speak for them).
+    /// </summary>
+    public bool IsFenced => _fenced;
+
+    /// <summary>Raised (shards given up) when the broker connection was lost and every owned shard given up; before <see cref="OwnershipChanged"/>.</summary>
+    public event Action<IReadOnlySet<int>>? Fenced;
 
     /// <summary>This instance's name (its MQTT client id and status topic level).</summary>
     public string Instance { get; }
@@ -52,6 +66,13 @@ public sealed class ShardMembership : IDisposable
 
     /// <summary>The shards this instance owns now (empty until <see cref="StartAsync"/> has settled).</summary>
     public IReadOnlySet<int> Owned => Volatile.Read(ref _owned);
+
+    /// <summary>Whether this instance owns <paramref name="shard"/> now (per frame: one array read).</summary>
+    public bool Owns(int shard)
+    {
+        bool[] owns = Volatile.Read(ref _owns);
+        return (uint)shard < (uint)owns.Length && owns[shard];
+    }
 
     /// <summary>The live instances this one knows of (itself included).</summary>
     public IReadOnlyList<string> Members
@@ -95,6 +116,8 @@ public sealed class ShardMembership : IDisposable
         }
 
         _client.MessageReceived -= OnMessage;
+        _client.Disconnected -= OnDisconnected;
+        _client.Connected -= OnConnected;
         _settle.Dispose();
         HeartStreamMetrics.SetShardsOwned(0);
     }
@@ -128,6 +151,56 @@ public sealed class ShardMembership : IDisposable
         }
     }
 
+    private void OnDisconnected(object? sender, MqttConnectionEventArgs e)
+    {
+        if (e.ReasonCode == 0)
+        {
+            return; // we asked for it (stopping)
+        }
+
+        IReadOnlySet<int> lost;
+        lock (_applyGate)
+        {
+            lock (_gate)
+            {
+                if (!_started || _disposed)
+                {
+                    return;
+                }
+
+                _fenced = true;
+                _settle.Change(Timeout.Infinite, Timeout.Infinite);
+            }
+
+            lost = Volatile.Read(ref _owned);
+            Volatile.Write(ref _owns, []);
+            Volatile.Write(ref _owned, new SortedSet<int>());
+            if (lost.Count == 0)
+            {
+                return;
+            }
+
+            Moves += lost.Count;
+            HeartStreamMetrics.SetShardsOwned(0);
+            HeartStreamMetrics.AddShardMoves(lost.Count);
+        }
+
+        Fenced?.Invoke(lost);
+        OwnershipChanged?.Invoke(new SortedSet<int>(), lost);
+    }
+
+    private void OnConnected(object? sender, MqttConnectionEventArgs e)
+    {
+        lock (_gate)
+        {
+            if (_started && !_disposed && _fenced)
+            {
+                // Decide again once the statuses the broker kept or queued for us have arrived.
+                _settle.Change(SettleDelay, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
     private void Apply()
     {
         lock (_applyGate)
@@ -149,6 +222,12 @@ public sealed class ShardMembership : IDisposable
             members = [.. _online];
         }
 
+        if (_fenced && !_client.IsConnected)
+        {
+            return; // still away: decided at the reconnect
+        }
+
+        _fenced = false;
         IReadOnlySet<int> owned = ShardMap.OwnedBy(Instance, members, Shards);
         IReadOnlySet<int> previous = Volatile.Read(ref _owned);
         var gained = new SortedSet<int>(owned.Except(previous));
@@ -158,6 +237,13 @@ public sealed class ShardMembership : IDisposable
             return;
         }
 
+        bool[] owns = new bool[Shards];
+        foreach (int shard in owned)
+        {
+            owns[shard] = true;
+        }
+
+        Volatile.Write(ref _owns, owns);
         Volatile.Write(ref _owned, owned);
         Moves += gained.Count + lost.Count;
         HeartStreamMetrics.SetShardsOwned(owned.Count);
