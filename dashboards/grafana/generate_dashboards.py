@@ -316,6 +316,13 @@ def pipeline():
                           "take over gained shards (read their alert state, subscribe), after the settle delay.",
                           targets((f"histogram_quantile(0.95, sum by (instance, le) (rate(heartstream_shard_handover_seconds_bucket{{{INST}}}[5m])))",
                                    "{{instance}}")), unit="s"), 12, 6)
+    layout.add(timeseries("Frames missing across shard moves", "Audio frames per 5 minutes between a moved device's "
+                          "last frame at its previous owner and its first frame at the new one. 0 on planned moves "
+                          "(SIGTERM, a join: the broker queues them in the shard's session); after a crash some of "
+                          "these the dead instance analysed. A lasting non-zero value on planned moves is a bug or a "
+                          "broker queue limit (max_queued_messages) too small.",
+                          targets((f"sum by (instance) (increase(heartstream_shard_handover_missing_frames_total{{{INST}}}[5m]))",
+                                   "{{instance}}"))), 12, 6)
     layout.add(stat("Uptime", "Time since each selected process started.",
                     f"min(time() - (process_start_time_seconds{{{INST}}} {IS_HEARTSTREAM}))", unit="s"), 12, 6)
     layout.add(timeseries("CPU", "CPU time used per second (1 = one core busy), per instance.",

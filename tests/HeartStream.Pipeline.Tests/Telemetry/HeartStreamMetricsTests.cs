@@ -30,6 +30,7 @@ public sealed class HeartStreamMetricsTests
         "heartstream_pipeline_end_to_end_latency_seconds",
         "heartstream_pipeline_stage_latency_seconds",
         "heartstream_segmentation_beats_detected_total",
+        "heartstream_shard_handover_missing_frames_total",
         "heartstream_shard_handover_seconds",
         "heartstream_shard_moves_total",
         "heartstream_shards_owned",
@@ -175,6 +176,7 @@ public sealed class HeartStreamMetricsTests
         HeartStreamMetrics.SetShardsOwned(3);
         HeartStreamMetrics.AddShardMoves(2);
         HeartStreamMetrics.RecordShardHandover(0.4);
+        HeartStreamMetrics.AddHandoverMissingFrames(3);
         HeartStreamMetrics.AddAcknowledgement("accepted");
         HeartStreamMetrics.SetBrokerConnected(true);
         HeartStreamMetrics.SetModelInfo("segmenter", "1.2.0", "cpu");

@@ -173,6 +173,9 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
             bool removed = false;
             if (pipelineEvent is DeviceStatusEvent { Status: DeviceStatus.Offline } handedOver && _handingOver.Remove(handedOver.DeviceId))
             {
+                // The state the next owner reads: the alerts still active (released here, not cleared), written after
+                // the device's last events (and, sharded, with the last frame taken from it).
+                NotifyState(handedOver.DeviceId);
                 _engine.Release(handedOver.DeviceId);
                 _restoredAt.Remove(handedOver.DeviceId);
                 Emit(_scratch);

@@ -254,14 +254,14 @@ public sealed class MqttEventSink : IEventSink
 
     private void PublishAlert(AlertEvent alert)
     {
+        if (IsMuted())
+        {
+            return; // before the duplicate check: a muted step must not make the same step later look like a repeat
+        }
+
         if (!_alertSteps.Add((alert.AlertId, alert.State)) && alert.State != AlertState.Updated)
         {
             return; // the same lifecycle step twice would be a duplicate for every consumer
-        }
-
-        if (IsMuted())
-        {
-            return;
         }
 
         ReadOnlyMemory<byte> json = _serializer.Serialize(PayloadMapper.ToPayload(alert), ProtocolJsonContext.Default.AlertPayload);
