@@ -363,6 +363,114 @@ public sealed class MqttConnectionTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(2, subscriber.ReceivedCount);
     }
 
+    [Fact]
+    public async Task DropPending_WhileBrokerAway_MatchingMessagesNeverArrive_OthersDo_PublisherNamed()
+    {
+        MqttConnection subscriber = await ConnectAsync("sub", Persistent);
+        MessageCollector inbox = new(subscriber);
+        await subscriber.SubscribeAsync("drop/#", 1);
+        MqttConnection publisher = await ConnectAsync("pub", Persistent);
+        ConnectionWatcher publisherLink = new(publisher);
+        publisherLink.Reset();
+        await _broker.StopAsync();
+        await publisherLink.NextDisconnected();
+
+        Task stale = publisher.PublishAsync("drop/stale", Number(1), 1, false);
+        Task kept = publisher.PublishAsync("drop/kept", Number(2), 1, false);
+        Assert.Equal(1, publisher.DropPending(t => t.EndsWith("/stale", StringComparison.Ordinal)));
+        await Assert.ThrowsAsync<MqttConnectionException>(() => stale);
+        await _broker.RestartAsync();
+        await kept.WaitAsync(MessageCollector.Guard);
+        await publisher.PublishAsync("drop/marker", Number(3), 1, false);
+
+        IReadOnlyList<MqttMessageEventArgs> got = await inbox.WaitUntilAsync(m => m.Any(x => x.Topic == "drop/marker"), "the marker");
+        Assert.DoesNotContain(got, m => m.Topic == "drop/stale");
+        MqttMessageEventArgs keptMessage = Assert.Single(got, m => m.Topic == "drop/kept");
+        Assert.StartsWith("pub-", keptMessage.Publisher, StringComparison.Ordinal);
+        Assert.Equal(1, publisher.DroppedPendingCount);
+    }
+
+    [Fact]
+    public async Task ShardSessions_NextOwnerInheritsQueuedFrames_InOrder_AndTakeoverEndsTheOldHolder()
+    {
+        var first = new MessageSink();
+        var second = new MessageSink();
+        var options = new MqttClientOptions { Port = _broker.Port, KeepAliveSeconds = 10, ShardSessionExpirySeconds = 60 };
+        await using var a = new Pipeline.Mqtt.Sharding.ShardSessions(options, first.OnMessage);
+        await using var b = new Pipeline.Mqtt.Sharding.ShardSessions(options, second.OnMessage);
+        var lost = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.SessionLost += (shard, _) => lost.TrySetResult(shard);
+        MqttConnection gateway = await ConnectAsync("gw");
+        string topic = Pipeline.Protocol.MqttTopics.ShardAudio(3, "dev-1");
+
+        await a.TakeAsync([3]);
+        for (int i = 0; i < 5; i++)
+        {
+            await gateway.PublishAsync(topic, Number(i), 1, false);
+        }
+
+        await first.UntilAsync(5);
+        await a.ReleaseAsync([3]); // a planned move: the broker keeps the session and queues what follows
+        for (int i = 5; i < 15; i++)
+        {
+            await gateway.PublishAsync(topic, Number(i), 1, false);
+        }
+
+        await b.TakeAsync([3]);
+        await second.UntilAsync(10);
+        await gateway.PublishAsync(topic, Number(15), 1, false);
+        await second.UntilAsync(11);
+        Assert.Equal(Enumerable.Range(0, 5), first.Numbers);
+        Assert.Equal(Enumerable.Range(5, 11), second.Numbers);
+
+        // A takes the shard back while b holds it: the broker's client-id takeover ends b's connection, which does
+        // not reconnect by itself (it would take the shard back and forth).
+        var bLost = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        b.SessionLost += (shard, _) => bLost.TrySetResult(shard);
+        await a.TakeAsync([3]);
+        Assert.Equal(3, await bLost.Task.WaitAsync(MessageCollector.Guard));
+        Assert.Empty(b.Held);
+        Assert.Equal([3], a.Held);
+        await gateway.PublishAsync(topic, Number(16), 1, false);
+        await first.UntilAsync(6);
+        Assert.Equal(16, first.Numbers[^1]);
+        Assert.False(lost.Task.IsCompleted);
+    }
+
+    private sealed class MessageSink
+    {
+        private readonly List<int> _numbers = [];
+
+        public int[] Numbers
+        {
+            get
+            {
+                lock (_numbers)
+                {
+                    return [.. _numbers];
+                }
+            }
+        }
+
+        public void OnMessage(object? sender, MqttMessageEventArgs e)
+        {
+            lock (_numbers)
+            {
+                _numbers.Add(int.Parse(Encoding.ASCII.GetString(e.Payload.Span), CultureInfo.InvariantCulture));
+            }
+        }
+
+        public async Task UntilAsync(int count)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (Numbers.Length < count)
+            {
+                Assert.True(clock.Elapsed < MessageCollector.Guard, $"{Numbers.Length} of {count} messages");
+                await Task.Delay(20);
+            }
+        }
+    }
+
     private static void Persistent(MqttClientOptions options)
     {
         options.CleanStart = false;

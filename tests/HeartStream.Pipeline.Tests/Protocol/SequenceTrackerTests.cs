@@ -14,6 +14,25 @@ public sealed class SequenceTrackerTests
     }
 
     [Fact]
+    public void Seed_ContinuesAnotherTrackersSequence_GapAndDuplicateAcrossTheHandoverCounted()
+    {
+        var continued = new SequenceTracker();
+        Assert.Null(continued.Last);
+        continued.Seed(41);
+        Assert.Equal(41u, continued.Last);
+        Assert.Equal(FrameDisposition.InOrder, continued.Observe(42, 40).Disposition);
+
+        var lost = new SequenceTracker();
+        lost.Seed(41);
+        Assert.Equal(new SequenceObservation(FrameDisposition.Gap, 2, 80), lost.Observe(44, 40));
+
+        var repeated = new SequenceTracker();
+        repeated.Seed(41);
+        Assert.Equal(FrameDisposition.Duplicate, repeated.Observe(41, 40).Disposition);
+        Assert.Throws<InvalidOperationException>(() => repeated.Seed(7));
+    }
+
+    [Fact]
     public void Observe_Gap_CountsMissingFramesAndSamplesFromPreviousFrameSize()
     {
         var t = new SequenceTracker();
