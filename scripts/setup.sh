@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what HeartStream needs on a Debian machine with the .NET SDK, and nothing that is already there.
 # Idempotent: a second run does no work. Native pieces:
-#   - Debian packages: sox (test fixtures), mosquitto (the real broker of the integration tests),
+#   - Debian packages: sox (test fixtures), mosquitto (the real broker of the integration tests), nats-server (a real
+#     3-node broker cluster for the scale-out failover test),
 #     prometheus (promtool, real scrapes in tests), python3-torch/numpy/scipy (test oracles), libonnx-dev (onnx.proto),
 #     binutils (readelf: a test checks the TorchSharp native patch, build/TorchSharpNative.targets).
 #   - ONNX Runtime comes with the Microsoft.ML.OnnxRuntime NuGet package (restored by dotnet), nothing to fetch here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-pkgs=(time binutils sox mosquitto prometheus python3-torch python3-numpy python3-scipy libonnx-dev)
+pkgs=(time binutils sox mosquitto nats-server prometheus python3-torch python3-numpy python3-scipy libonnx-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

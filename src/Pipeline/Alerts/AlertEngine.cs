@@ -248,7 +248,20 @@ public sealed class AlertEngine
     public bool Release(string deviceId)
     {
         ArgumentException.ThrowIfNullOrEmpty(deviceId);
-        bool known = _devices.Remove(deviceId);
+        bool known = _devices.Remove(deviceId, out DeviceAlertState? device);
+        if (device is not null)
+        {
+            // Its active alerts leave the id index too: the device may come back here (its shard moves back) with the
+            // same alerts, restored from the state its other owner wrote.
+            foreach (AlertTracker tracker in device.Trackers)
+            {
+                if (tracker.Active && tracker.Id is not null)
+                {
+                    _active.Remove(tracker.Id);
+                }
+            }
+        }
+
         return _restored.Remove(deviceId) || known;
     }
 

@@ -69,6 +69,13 @@ public sealed class MqttClientOptions
     public double ShardSettleSeconds { get; set; } = 2;
 
     /// <summary>
+    /// Sharded: how often each streaming device's retained state (active alerts, last frame) is written besides on
+    /// every alert change, seconds (0 = only on changes). A crashed instance's devices are then continued by their new
+    /// owners knowing the frames it took to within this interval. One retained QoS 1 message per device per interval.
+    /// </summary>
+    public double ShardStateSeconds { get; set; } = 1;
+
+    /// <summary>
     /// How long the broker keeps a shard's session (its subscription and queued QoS 1 audio) while no instance holds it,
     /// seconds: the longest failover that loses no queued frame. MQTT 5 only (MQTT 3.1.1 brokers keep it until reused).
     /// </summary>
@@ -124,6 +131,11 @@ public sealed class MqttClientOptions
         if (!(ShardSettleSeconds is >= 0 and <= 60))
         {
             throw new ArgumentException($"MqttClientOptions.ShardSettleSeconds must lie in 0..60, got {ShardSettleSeconds}.", nameof(ShardSettleSeconds));
+        }
+
+        if (!(ShardStateSeconds is >= 0 and <= 3600))
+        {
+            throw new ArgumentException($"MqttClientOptions.ShardStateSeconds must lie in 0..3600, got {ShardStateSeconds}.", nameof(ShardStateSeconds));
         }
 
         if (ProtocolVersion is not (4 or 5))

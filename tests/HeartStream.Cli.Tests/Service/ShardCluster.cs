@@ -21,7 +21,10 @@ internal sealed class ShardCluster : IAsyncDisposable
     public const int Shards = 16;
     public static readonly TimeSpan Hang = TimeSpan.FromSeconds(120);
 
-    private readonly MosquittoBroker _broker;
+    private readonly IAsyncDisposable _broker;
+    private readonly string _host;
+    private readonly IReadOnlyList<int> _ports;
+    private readonly int _protocol;
     private readonly string _prefix;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     private readonly MqttConnection _observer;
@@ -30,13 +33,16 @@ internal sealed class ShardCluster : IAsyncDisposable
     private CancellationTokenSource? _stopStreaming;
     private Task? _streaming;
 
-    private ShardCluster(MosquittoBroker broker, string prefix, int devices, Dictionary<string, string> environment)
+    private ShardCluster(IAsyncDisposable broker, string host, IReadOnlyList<int> ports, int protocol, string prefix, int devices, Dictionary<string, string> environment)
     {
         _broker = broker;
+        _host = host;
+        _ports = ports;
+        _protocol = protocol;
         _prefix = prefix;
         Devices = devices;
         _environment = environment;
-        _observer = new MqttConnection(new MqttClientOptions { Host = broker.Host, Port = broker.Port, ClientId = prefix + "observer" });
+        _observer = new MqttConnection(new MqttClientOptions { Host = host, Port = ports[1 % ports.Count], ClientId = prefix + "observer", ProtocolVersion = protocol });
         _observer.MessageReceived += (_, e) => Messages.Enqueue(new Seen(e.Topic, e.Publisher, e.Payload.ToArray(), Stopwatch.GetTimestamp()));
     }
 
@@ -52,9 +58,26 @@ internal sealed class ShardCluster : IAsyncDisposable
     /// <summary>The instance names, prefixed so that parallel test runs never share a client id.</summary>
     public string Name(string suffix) => _prefix + suffix;
 
-    public static async Task<ShardCluster> StartAsync(string test, int devices, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// On a private mosquitto, or with <paramref name="nats"/> on a 3-node NATS cluster (MQTT 3.1.1): instance i then
+    /// connects to node i mod 3, the gateway to node 1 and the observer to node 2.
+    /// </summary>
+    public static async Task<ShardCluster> StartAsync(string test, int devices, IReadOnlyDictionary<string, string>? environment = null, bool nats = false)
     {
-        MosquittoBroker broker = await MosquittoBroker.StartAsync();
+        IAsyncDisposable broker;
+        string host;
+        IReadOnlyList<int> ports;
+        if (nats)
+        {
+            NatsCluster nodes = await NatsCluster.StartAsync();
+            (broker, host, ports) = (nodes, nodes.Host, nodes.MqttPorts);
+        }
+        else
+        {
+            MosquittoBroker mosquitto = await MosquittoBroker.StartAsync();
+            (broker, host, ports) = (mosquitto, mosquitto.Host, [mosquitto.Port]);
+        }
+
         var env = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["HEARTSTREAM_Mqtt__Shards"] = Shards.ToString(CultureInfo.InvariantCulture),
@@ -72,7 +95,12 @@ internal sealed class ShardCluster : IAsyncDisposable
             env[key] = value;
         }
 
-        var cluster = new ShardCluster(broker, test + "-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-", devices, env);
+        if (nats)
+        {
+            env["HEARTSTREAM_Mqtt__ProtocolVersion"] = "4";
+        }
+
+        var cluster = new ShardCluster(broker, host, ports, nats ? 4 : 5, test + "-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "-", devices, env);
         await cluster._observer.ConnectAsync();
         await cluster._observer.SubscribeAsync("heartstream/v1/devices/+/alerts", 1);
         await cluster._observer.SubscribeAsync("heartstream/v1/devices/+/vitals", 1);
@@ -84,9 +112,10 @@ internal sealed class ShardCluster : IAsyncDisposable
     /// <summary>Starts instances and waits until they listen.</summary>
     public async Task AddAsync(params string[] names)
     {
-        string[] arguments = ["--mqtt-host", _broker.Host, "--mqtt-port", _broker.Port.ToString(CultureInfo.InvariantCulture), "--http-port", "0"];
         foreach (string name in names)
         {
+            int port = _ports[Runs.Count % _ports.Count];
+            string[] arguments = ["--mqtt-host", _host, "--mqtt-port", port.ToString(CultureInfo.InvariantCulture), "--http-port", "0"];
             Runs[name] = RunProcess.Start(arguments, new Dictionary<string, string>(_environment) { ["HEARTSTREAM_Mqtt__ClientId"] = name });
         }
 
@@ -99,7 +128,7 @@ internal sealed class ShardCluster : IAsyncDisposable
     public async Task StartStreamingAsync()
     {
         WavAudio audio = WavReader.Read(Path.Combine(RepoPaths.Samples, "physionet2016", "a0035.wav"));
-        _gateway = new MqttConnection(new MqttClientOptions { Host = _broker.Host, Port = _broker.Port, ClientId = _prefix + "gateway" });
+        _gateway = new MqttConnection(new MqttClientOptions { Host = _host, Port = _ports[0], ClientId = _prefix + "gateway", ProtocolVersion = _protocol });
         await _gateway.ConnectAsync();
         var simulator = new GatewaySimulator(_gateway, DeviceIds.Select(id => (id, audio.Samples, audio.SampleRate)), shards: Shards);
         _stopStreaming = new CancellationTokenSource();
@@ -130,13 +159,14 @@ internal sealed class ShardCluster : IAsyncDisposable
             m => m.Values.Sum(v => v.Devices) == Devices && m.All(p => p.Value.Devices == DeviceIds.Count(d => OwnerOf(d, members) == p.Key)), what);
     }
 
-    public async Task UntilAsync(Func<Dictionary<string, Scrape>, bool> condition, string what)
+    /// <summary>Waits until <paramref name="condition"/> holds for the scraped instances (all, or <paramref name="only"/>: a frozen one would make each scrape wait for its timeout).</summary>
+    public async Task UntilAsync(Func<Dictionary<string, Scrape>, bool> condition, string what, params string[] only)
     {
         var clock = Stopwatch.StartNew();
         Dictionary<string, Scrape> last = [];
         while (clock.Elapsed < Hang)
         {
-            last = await ScrapeAllAsync();
+            last = await ScrapeAllAsync(only);
             if (condition(last))
             {
                 return;
@@ -146,7 +176,7 @@ internal sealed class ShardCluster : IAsyncDisposable
         }
 
         Assert.Fail($"timed out waiting for {what}: {string.Join("; ", last.Select(p => $"{p.Key} shards {p.Value.Owned} devices {p.Value.Devices}"))}\n"
-            + string.Join("\n----\n", Runs.Select(p => p.Key + ":\n" + p.Value.Output)));
+            + string.Join("\n----\n", Runs.Select(p => p.Key + ":\n" + p.Value.Output)) + (_broker is NatsCluster nats ? "\n" + nats.Logs : ""));
     }
 
     public static async Task UntilAsync(Func<bool> condition, string what)
@@ -159,11 +189,16 @@ internal sealed class ShardCluster : IAsyncDisposable
         }
     }
 
-    public async Task<Dictionary<string, Scrape>> ScrapeAllAsync()
+    public async Task<Dictionary<string, Scrape>> ScrapeAllAsync(params string[] only)
     {
         var result = new Dictionary<string, Scrape>(StringComparer.Ordinal);
         foreach ((string name, RunProcess run) in Runs)
         {
+            if (only.Length > 0 && !only.Contains(name))
+            {
+                continue;
+            }
+
             try
             {
                 string text = await _http.GetStringAsync(new Uri(await run.Address, "metrics"));

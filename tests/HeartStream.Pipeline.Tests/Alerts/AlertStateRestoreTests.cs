@@ -56,6 +56,29 @@ public sealed class AlertStateRestoreTests
     }
 
     [Fact]
+    public void Release_ThenTheSameAlertRestoredFromAnotherOwner_ContinuesAndClearsUnderItsId()
+    {
+        // A shard moves away and back: this engine raised the alert, released the device (not cleared), the other
+        // owner went on with it, and its state comes back here.
+        var engine = new AlertEngine(AlertProfile.CreateAdult());
+        var output = new List<AlertEvent>();
+        Feed(engine, "d", 0, 20, 140, output);
+        AlertEvent raised = Assert.Single(output, a => a.State == AlertState.Raised);
+        AlertStateSnapshot handedOver = engine.Snapshot("d")!;
+        Assert.True(engine.Release("d"));
+        Assert.False(engine.IsActive("d", AlertType.Tachycardia));
+
+        engine.Restore(handedOver);
+        output.Clear();
+        Feed(engine, "d", 0, 5, 140, output);
+        Assert.True(engine.IsActive("d", AlertType.Tachycardia));
+        Assert.DoesNotContain(output, a => a.State == AlertState.Raised);
+        engine.RemoveDevice("d", 6, output);
+        AlertEvent cleared = Assert.Single(output, a => a.State == AlertState.Cleared);
+        Assert.Equal(raised.AlertId, cleared.AlertId);
+    }
+
+    [Fact]
     public void RemoveDevice_KeepsTheEpisodeCounters()
     {
         var engine = new AlertEngine(AlertProfile.CreateAdult());

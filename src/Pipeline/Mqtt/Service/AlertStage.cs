@@ -32,6 +32,14 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
     private readonly Dictionary<string, long> _restoredAt = new(StringComparer.Ordinal);
     private readonly HashSet<string> _handingOver = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Above zero: every streaming device's state is also written this often (<see cref="StateChanged"/>), not only on
+    /// alert changes, so a device's next owner after a crash knows its last frame to within this interval (sharded).
+    /// </summary>
+    public TimeSpan StateInterval { get; init; }
+
+    private long _lastPeriodicState;
+
     /// <summary>A restored device that sends nothing for this long after the restore has its restored alerts cleared.</summary>
     public TimeSpan RestoreGrace { get; init; } = TimeSpan.FromSeconds(120);
     private readonly CancellationTokenSource _stop = new();
@@ -372,6 +380,18 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
 
                     ExpireRestores();
                     Emit(_scratch);
+                    if (StateInterval > TimeSpan.Zero && Stopwatch.GetElapsedTime(_lastPeriodicState) >= StateInterval - (interval / 2))
+                    {
+                        _lastPeriodicState = Stopwatch.GetTimestamp();
+                        foreach (string device in _lastSeen.Keys)
+                        {
+                            if (!_changed.Contains(device))
+                            {
+                                _changed.Add(device);
+                            }
+                        }
+                    }
+
                     foreach (string device in _changed)
                     {
                         NotifyState(device);

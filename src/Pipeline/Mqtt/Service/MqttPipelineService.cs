@@ -74,7 +74,10 @@ public sealed class MqttPipelineService : IAsyncDisposable
         try
         {
             var sink = new MqttEventSink(client, instance, loggers.CreateLogger<MqttEventSink>());
-            var alerts = new AlertStage(new AlertEngine(alertOptions), [sink, .. extra]);
+            var alerts = new AlertStage(new AlertEngine(alertOptions), [sink, .. extra])
+            {
+                StateInterval = ingest && mqtt.Shards > 0 ? TimeSpan.FromSeconds(mqtt.ShardStateSeconds) : TimeSpan.Zero,
+            };
             sink.AcknowledgeReceived += (_, ack) => HeartStreamMetrics.AddAcknowledgement(alerts.Acknowledge(ack.AlertId) ? "accepted" : "unknown");
             var pipeline = new LivePipeline(pipelineOptions, analyzers, [new MetricsEventSink(), sink, alerts, .. extra], loggers.CreateLogger<LivePipeline>(), classifiers);
             pipeline.Start();
