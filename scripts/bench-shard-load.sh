@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale-out load: three `heartstream run` instances with Mqtt:Shards=16 (default models: neural segmenter, murmur
+# Scale-out load: three `heartstream run` instances with Mqtt:Shards=128 (default models: neural segmenter, murmur
 # classifier) share one real mosquitto on loopback and DEVICES simulated gateway devices streaming in real time on their
 # shard topics (QoS 1, 100-ms frames, the committed sample recordings looped). After a warm-up, for SECONDS it reads each
 # instance's /metrics: devices, audio analysed per second, samples dropped at capture, rejected frames, CPU, memory and
@@ -20,15 +20,15 @@ sleep 0.5
 ports=()
 for name in a b c; do
   port=$(free_port); ports+=("$port")
-  HEARTSTREAM_Mqtt__ClientId="load-$name" HEARTSTREAM_Mqtt__Shards=16 HEARTSTREAM_Mqtt__ShardSettleSeconds=1 \
+  HEARTSTREAM_Mqtt__ClientId="load-$name" HEARTSTREAM_Mqtt__Shards=128 HEARTSTREAM_Mqtt__ShardSettleSeconds=1 \
     "$exe" run --mqtt-host 127.0.0.1 --mqtt-port "$mqtt_port" --http-port "$port" > "$work/run-$name.log" 2>&1 &
 done
 for port in "${ports[@]}"; do
   for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/readyz" > /dev/null && break; sleep 0.1; done
 done
-"$exe" simulate --broker "mqtt://127.0.0.1:$mqtt_port" --devices "$devices" --shards 16 --seconds $((seconds + 30)) \
+"$exe" simulate --broker "mqtt://127.0.0.1:$mqtt_port" --devices "$devices" --shards 128 --seconds $((seconds + 40)) \
   --frame-ms 100 > "$work/simulate.log" 2>&1 &
-sleep 20 # warm-up: every device joined, models warm
+sleep 30 # warm-up: every device joined, models warm, start-up backlog analysed
 scrape() { for port in "${ports[@]}"; do curl -s "http://127.0.0.1:$port/metrics" > "$work/$1-$port.prom"; done; }
 scrape before; t0=$(date +%s.%N)
 sleep "$seconds"
@@ -69,6 +69,13 @@ for r in rows:
     print(f"instance {r['name']}: {r['shards']:.0f} shards, {r['devices']:.0f} devices, {r['audio']:.1f} s of audio analysed per s, "
           f"{r['dropped']:.0f} samples dropped, {r['rejected']:.0f} frames rejected, CPU {r['cpu']:.2f} cores, RSS {r['rss']:.0f} MB, "
           f"end-to-end p95 <= {r['p95']:g} s")
+reasons = {}
+for port in ports:
+    b, a = read(f'{work}/before-{port}.prom'), read(f'{work}/after-{port}.prom')
+    for k, v in a.items():
+        if k.startswith('heartstream_capture_dropped_samples_total{'):
+            reasons[k[k.index('{'):]] = reasons.get(k[k.index('{'):], 0) + v - b.get(k, 0)
+print('dropped by reason: ' + (', '.join(f'{k} {v:.0f}' for k, v in sorted(reasons.items()) if v) or 'none'))
 audio = sum(r['audio'] for r in rows)
 print(f"total: {sum(r['devices'] for r in rows):.0f} of {devices} devices, {audio:.1f} s of audio per s ({100 * audio / devices:.1f} % of real time), "
       f"{sum(r['dropped'] for r in rows):.0f} samples dropped, CPU {sum(r['cpu'] for r in rows):.2f} cores over {wall:.0f} s")
