@@ -618,19 +618,7 @@ public sealed class MqttConnection : IAsyncDisposable
     {
         Interlocked.Increment(ref _received);
         MqttApplicationMessage message = e.ApplicationMessage;
-        string? publisher = null;
-        if (message.UserProperties is { Count: > 0 } properties)
-        {
-            foreach (MQTTnet.Packets.MqttUserProperty property in properties)
-            {
-                if (property.Name == PublisherProperty)
-                {
-                    publisher = System.Text.Encoding.UTF8.GetString(property.ValueBuffer.Span);
-                }
-            }
-        }
-
-        Raise(MessageReceived, new MqttMessageEventArgs(message.Topic, message.Payload.ToArray(), (int)message.QualityOfServiceLevel, message.Retain) { Publisher = publisher });
+        Raise(MessageReceived, new MqttMessageEventArgs(message.Topic, message.Payload.ToArray(), (int)message.QualityOfServiceLevel, message.Retain) { UserProperties = message.UserProperties });
         return Task.CompletedTask;
     }
 

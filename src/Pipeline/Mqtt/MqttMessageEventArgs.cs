@@ -12,6 +12,23 @@ public sealed class MqttMessageEventArgs(string topic, ReadOnlyMemory<byte> payl
     /// <summary>True when the broker delivered a stored retained message (e.g. to a new subscriber).</summary>
     public bool Retain { get; } = retain;
 
-    /// <summary>The sender's <see cref="MqttConnection.PublisherProperty"/> (MQTT 5), or null.</summary>
-    public string? Publisher { get; init; }
+    /// <summary>The message's MQTT 5 user properties as MQTTnet decoded them, or null.</summary>
+    internal IReadOnlyList<MQTTnet.Packets.MqttUserProperty>? UserProperties { get; init; }
+
+    /// <summary>The sender's <see cref="MqttConnection.PublisherProperty"/> (MQTT 5), or null; decoded when read.</summary>
+    public string? Publisher
+    {
+        get
+        {
+            foreach (MQTTnet.Packets.MqttUserProperty property in UserProperties ?? [])
+            {
+                if (property.Name == MqttConnection.PublisherProperty)
+                {
+                    return System.Text.Encoding.UTF8.GetString(property.ValueBuffer.Span);
+                }
+            }
+
+            return null;
+        }
+    }
 }

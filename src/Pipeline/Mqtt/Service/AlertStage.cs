@@ -380,21 +380,22 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
 
                     ExpireRestores();
                     Emit(_scratch);
-                    if (StateInterval > TimeSpan.Zero && Stopwatch.GetElapsedTime(_lastPeriodicState) >= StateInterval - (interval / 2))
+                    bool everyDevice = StateInterval > TimeSpan.Zero && Stopwatch.GetElapsedTime(_lastPeriodicState) >= StateInterval - (interval / 2);
+                    if (everyDevice)
                     {
                         _lastPeriodicState = Stopwatch.GetTimestamp();
                         foreach (string device in _lastSeen.Keys)
                         {
-                            if (!_changed.Contains(device))
-                            {
-                                _changed.Add(device);
-                            }
+                            NotifyState(device);
                         }
                     }
 
                     foreach (string device in _changed)
                     {
-                        NotifyState(device);
+                        if (!everyDevice || !_lastSeen.ContainsKey(device))
+                        {
+                            NotifyState(device);
+                        }
                     }
 
                     _changed.Clear();

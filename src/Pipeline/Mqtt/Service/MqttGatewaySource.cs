@@ -78,15 +78,8 @@ public sealed class MqttGatewaySource : IAudioSource
         {
             _sequence.Seed(lastFrame);
             _seeded = true;
-            IsHandover = true;
         }
     }
-
-    /// <summary>Whether this stream continues another instance's (<see cref="Seed"/> was called).</summary>
-    public bool IsHandover { get; private set; }
-
-    /// <summary>Frames between the previous owner's last frame and this stream's first (0 until then).</summary>
-    public long HandoverMissingFrames { get; private set; }
 
     /// <summary>The last frame sequence accepted, or null before the first frame.</summary>
     public uint? LastFrame
@@ -199,7 +192,6 @@ public sealed class MqttGatewaySource : IAudioSource
                 // The first frame after a handover: what lies between it and the old owner's last frame is counted,
                 // not bridged (this stream starts here; the old owner analysed, or lost, those frames).
                 _seeded = false;
-                HandoverMissingFrames = seen.MissingFrames;
                 HeartStreamMetrics.AddHandoverMissingFrames(seen.MissingFrames);
             }
             else if (seen.MissingSamples > 0)

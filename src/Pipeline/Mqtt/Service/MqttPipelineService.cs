@@ -120,13 +120,14 @@ public sealed class MqttPipelineService : IAsyncDisposable
 
             // Before any device's events: the alert state a previous run left on the broker (a crash included).
             IReadOnlyList<AlertStateSnapshot> state = await store.LoadAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
-            if (shards is not null)
+            if (shards is null || router is null)
             {
-                state = [.. state.Where(s => shards.Owns(ShardMap.ShardOf(s.DeviceId, shards.Shards)))];
-                router?.Seed(state.Where(s => s.LastFrame is not null).Select(s => (s.DeviceId, s.LastFrame!.Value)));
+                alerts.Restore(state);
             }
-
-            alerts.Restore(state);
+            else
+            {
+                RestoreOwned(state, shards.Owns, shards.Shards, alerts, router);
+            }
             alerts.StateChanged += store.Write;
             await sink.SubscribeAsync(cancellationToken).ConfigureAwait(false);
             if (router is not null)
@@ -287,16 +288,25 @@ public sealed class MqttPipelineService : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The retained states of the devices on <paramref name="shardTaken"/> shards: their alerts restored, their frame
+    /// sequences seeded with the last frame the previous owner took (start-up and every gained shard alike).
+    /// </summary>
+    private static void RestoreOwned(IReadOnlyList<AlertStateSnapshot> state, Func<int, bool> shardTaken, int shardCount, AlertStage alerts, MqttGatewayRouter router)
+    {
+        AlertStateSnapshot[] mine = [.. state.Where(s => shardTaken(ShardMap.ShardOf(s.DeviceId, shardCount)))];
+        router.Seed(mine.Where(s => s.LastFrame is not null).Select(s => (s.DeviceId, s.LastFrame!.Value)));
+        alerts.Restore(mine);
+    }
+
     /// <summary>Reads the gained shards' retained state (alerts and last frames), then takes their sessions.</summary>
     private async Task TakeAsync(IReadOnlySet<int> gained)
     {
         ShardMembership shards = Shards!;
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         IReadOnlyList<AlertStateSnapshot> state = await _store.LoadAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        AlertStateSnapshot[] mine = [.. state.Where(s => gained.Contains(ShardMap.ShardOf(s.DeviceId, shards.Shards)))];
-        Router!.Seed(mine.Where(s => s.LastFrame is not null).Select(s => (s.DeviceId, s.LastFrame!.Value)));
-        Alerts.Restore(mine);
-        await Router.TakeShardsAsync(gained).ConfigureAwait(false);
+        RestoreOwned(state, gained.Contains, shards.Shards, Alerts, Router!);
+        await Router!.TakeShardsAsync(gained).ConfigureAwait(false);
         HeartStreamMetrics.RecordShardHandover(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 
