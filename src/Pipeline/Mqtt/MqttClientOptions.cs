@@ -69,6 +69,12 @@ public sealed class MqttClientOptions
     public double ShardSettleSeconds { get; set; } = 2;
 
     /// <summary>
+    /// How long a new owner waits for a shard's previous (live) owner to release it and write its devices' state
+    /// before taking it anyway, seconds (a planned move usually needs well under a second).
+    /// </summary>
+    public double ShardHandoverSeconds { get; set; } = 5;
+
+    /// <summary>
     /// Sharded: how often each streaming device's retained state (active alerts, last frame) is written besides on
     /// every alert change, seconds (0 = only on changes). A crashed instance's devices are then continued by their new
     /// owners knowing the frames it took to within this interval. One retained QoS 1 message per device per interval.
@@ -131,6 +137,11 @@ public sealed class MqttClientOptions
         if (!(ShardSettleSeconds is >= 0 and <= 60))
         {
             throw new ArgumentException($"MqttClientOptions.ShardSettleSeconds must lie in 0..60, got {ShardSettleSeconds}.", nameof(ShardSettleSeconds));
+        }
+
+        if (!(ShardHandoverSeconds is >= 0 and <= 60))
+        {
+            throw new ArgumentException($"MqttClientOptions.ShardHandoverSeconds must lie in 0..60, got {ShardHandoverSeconds}.", nameof(ShardHandoverSeconds));
         }
 
         if (!(ShardStateSeconds is >= 0 and <= 3600))

@@ -45,6 +45,7 @@ public sealed class MqttEventSink : IEventSink
     private long _acksReceived;
     private long _acksRejected;
     private int _devices;
+    private int[]? _held;
 
     /// <summary>Attaches to <paramref name="client"/> (connected or not yet); call <see cref="SubscribeAsync"/> once connected.</summary>
     public MqttEventSink(MqttConnection client, string instance, ILogger<MqttEventSink>? logger = null)
@@ -210,8 +211,28 @@ public sealed class MqttEventSink : IEventSink
             : Task.CompletedTask;
     }
 
-    private static ServiceStatusPayload StatusPayload(string instance, string status, DateTimeOffset? started, int devices) =>
-        new(ProtocolSchema.Version, instance, status, typeof(MqttEventSink).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0", started, devices);
+    /// <summary>
+    /// Sharded: republishes the online status listing the shards whose sessions this instance holds, queued after
+    /// every state written before it on the same connection (so a reader that sees a shard released sees its state).
+    /// </summary>
+    public void PublishHeld(IReadOnlyCollection<int> held)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        byte[] payload;
+        lock (_gate)
+        {
+            _held = [.. held];
+            payload = Encoding.UTF8.GetBytes(PayloadSerializer.ToJson(StatusPayload(_instance, "online", _started, _devices, _held), ProtocolJsonContext.Default.ServiceStatusPayload));
+        }
+
+        if (!_client.TryPublish(MqttTopics.ServiceStatus(_instance), payload, 1, true, out _))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    private static ServiceStatusPayload StatusPayload(string instance, string status, DateTimeOffset? started, int devices, int[]? held = null) =>
+        new(ProtocolSchema.Version, instance, status, typeof(MqttEventSink).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0", started, devices, held);
 
     private DeviceBatch Batch(string deviceId)
     {
@@ -369,7 +390,7 @@ public sealed class MqttEventSink : IEventSink
         byte[] payload;
         lock (_gate)
         {
-            payload = Encoding.UTF8.GetBytes(PayloadSerializer.ToJson(StatusPayload(_instance, "online", _started, _devices), ProtocolJsonContext.Default.ServiceStatusPayload));
+            payload = Encoding.UTF8.GetBytes(PayloadSerializer.ToJson(StatusPayload(_instance, "online", _started, _devices, _held), ProtocolJsonContext.Default.ServiceStatusPayload));
         }
 
         if (!_client.TryPublish(MqttTopics.ServiceStatus(_instance), payload, 1, true, out _))

@@ -20,6 +20,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
     private readonly AlertStateStore _store;
     private readonly SemaphoreSlim _moves = new(1, 1);
     private int _stopped;
+    private TimeSpan _handover = TimeSpan.FromSeconds(5);
 
     private MqttPipelineService(MqttConnection client, MqttEventSink sink, AlertStage alerts, LivePipeline pipeline, MqttGatewayRouter? router, ShardMembership? shards, AlertStateStore store, ILoggerFactory loggers)
     {
@@ -113,9 +114,11 @@ public sealed class MqttPipelineService : IAsyncDisposable
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
 
             // Sharded: learn the live instances first, so that only the owned shards' state is restored and analysed.
+            var handover = TimeSpan.FromSeconds(mqtt.ShardHandoverSeconds);
             if (shards is not null)
             {
                 await shards.StartAsync(cancellationToken).ConfigureAwait(false);
+                await shards.WaitReleasedAsync(shards.Owned, handover, cancellationToken).ConfigureAwait(false);
             }
 
             // Before any device's events: the alert state a previous run left on the broker (a crash included).
@@ -135,9 +138,10 @@ public sealed class MqttPipelineService : IAsyncDisposable
                 await router.SubscribeAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            var service = new MqttPipelineService(client, sink, alerts, pipeline, router, shards, store, loggers);
+            var service = new MqttPipelineService(client, sink, alerts, pipeline, router, shards, store, loggers) { _handover = handover };
             if (shards is not null)
             {
+                sink.PublishHeld(router!.Sessions!.Held);
                 shards.OwnershipChanged += (gained, lost) => _ = service.FollowMoveAsync(gained, lost);
                 router!.Sessions!.SessionLost += (shard, reason) => service.OnSessionLost(shard);
             }
@@ -225,6 +229,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
                 // last state (alerts released, not cleared; the last frame taken) is what the new owner reads.
                 Alerts.ReleasePending(id => lost.Contains(ShardMap.ShardOf(id, shards.Shards)));
                 await Router.ReleaseShardsAsync(lost, hold: () => Alerts.HandOver(Router.StreamingOn(lost))).ConfigureAwait(false);
+                await PublishReleasedAsync().ConfigureAwait(false);
             }
 
             if (gained.Count > 0)
@@ -263,6 +268,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
             var set = new SortedSet<int> { shard };
             Alerts.ReleasePending(id => ShardMap.ShardOf(id, shards.Shards) == shard);
             await Router.ReleaseShardsAsync(set, hold: () => Alerts.HandOver(Router.StreamingOn(set))).ConfigureAwait(false);
+            await PublishReleasedAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -299,14 +305,35 @@ public sealed class MqttPipelineService : IAsyncDisposable
         alerts.Restore(mine);
     }
 
-    /// <summary>Reads the gained shards' retained state (alerts and last frames), then takes their sessions.</summary>
+    /// <summary>
+    /// After released sessions: once the handed-over devices' streams ended (their last state queued), the status says
+    /// which shards this instance still holds; queued behind those states, so a new owner that sees a shard released
+    /// reads its devices' final state.
+    /// </summary>
+    private async Task PublishReleasedAsync()
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (Alerts.HandingOverCount > 0 && System.Diagnostics.Stopwatch.GetElapsedTime(started) < _handover)
+        {
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+
+        Sink.PublishHeld(Router!.Sessions!.Held);
+    }
+
+    /// <summary>
+    /// Waits for the gained shards' previous owners to release them (planned moves), reads the shards' retained state
+    /// (alerts and last frames), then takes their sessions.
+    /// </summary>
     private async Task TakeAsync(IReadOnlySet<int> gained)
     {
         ShardMembership shards = Shards!;
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await shards.WaitReleasedAsync(gained, _handover).ConfigureAwait(false);
         IReadOnlyList<AlertStateSnapshot> state = await _store.LoadAsync(TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         RestoreOwned(state, gained.Contains, shards.Shards, Alerts, Router!);
         await Router!.TakeShardsAsync(gained).ConfigureAwait(false);
+        Sink.PublishHeld(Router.Sessions!.Held);
         HeartStreamMetrics.RecordShardHandover(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
 

@@ -20,6 +20,7 @@ public sealed class ShardMembership : IDisposable
     private readonly object _gate = new();
     private readonly object _applyGate = new();
     private readonly SortedSet<string> _online = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<int>> _heldBy = new(StringComparer.Ordinal);
     private readonly Timer _settle;
     private IReadOnlySet<int> _owned = new SortedSet<int>();
     private bool[] _owns = [];
@@ -108,6 +109,33 @@ public sealed class ShardMembership : IDisposable
         Apply();
     }
 
+    /// <summary>
+    /// Waits until no other live instance lists any of <paramref name="shards"/> as held (a planned move: the previous
+    /// owner releases them and writes their devices' state first; a dead one's will removes its list at once), at most
+    /// <paramref name="limit"/>. Returns the shards still held elsewhere when the limit passed (taken anyway: the
+    /// session takeover ends the other holder's connection).
+    /// </summary>
+    public async Task<IReadOnlyList<int>> WaitReleasedAsync(IReadOnlySet<int> shards, TimeSpan limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(shards);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            int[] still;
+            lock (_gate)
+            {
+                still = [.. shards.Where(s => _heldBy.Values.Any(h => h.Contains(s)))];
+            }
+
+            if (still.Length == 0 || System.Diagnostics.Stopwatch.GetElapsedTime(started) >= limit)
+            {
+                return still;
+            }
+
+            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)
@@ -130,9 +158,10 @@ public sealed class ShardMembership : IDisposable
         }
 
         bool online;
+        ServiceStatusPayload? status;
         try
         {
-            ServiceStatusPayload? status = e.Payload.IsEmpty ? null : System.Text.Json.JsonSerializer.Deserialize(e.Payload.Span, ProtocolJsonContext.Default.ServiceStatusPayload);
+            status = e.Payload.IsEmpty ? null : System.Text.Json.JsonSerializer.Deserialize(e.Payload.Span, ProtocolJsonContext.Default.ServiceStatusPayload);
             online = status?.Status == "online";
         }
         catch (System.Text.Json.JsonException ex)
@@ -143,6 +172,15 @@ public sealed class ShardMembership : IDisposable
 
         lock (_gate)
         {
+            if (online && status!.HeldShards is { } held)
+            {
+                _heldBy[instance] = held;
+            }
+            else
+            {
+                _heldBy.Remove(instance);
+            }
+
             bool changed = online ? _online.Add(instance) : _online.Remove(instance);
             if (changed && _started && !_disposed)
             {

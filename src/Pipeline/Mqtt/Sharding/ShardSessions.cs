@@ -130,7 +130,9 @@ public sealed class ShardSessions : IAsyncDisposable
 
     private async Task CloseAsync(MqttConnection connection)
     {
-        connection.MessageReceived -= _onMessage;
+        // Disconnect first, then stop listening: a frame the client receives (and acknowledges) while it disconnects
+        // is still analysed here; detaching first lost it (acknowledged to the broker, seen by nobody).
         await connection.DisposeAsync().ConfigureAwait(false);
+        connection.MessageReceived -= _onMessage;
     }
 }
