@@ -70,7 +70,7 @@ public sealed class MqttClientOptions
 
     /// <summary>
     /// How long a new owner waits for a shard's previous (live) owner to release it and write its devices' state
-    /// before taking it anyway, seconds (a planned move usually needs well under a second).
+    /// before taking it anyway, seconds; a dead owner does not hold a new owner up (its will clears its list).
     /// </summary>
     public double ShardHandoverSeconds { get; set; } = 5;
 

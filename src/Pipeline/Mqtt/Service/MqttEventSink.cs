@@ -218,17 +218,12 @@ public sealed class MqttEventSink : IEventSink
     public void PublishHeld(IReadOnlyCollection<int> held)
     {
         ArgumentNullException.ThrowIfNull(held);
-        byte[] payload;
         lock (_gate)
         {
             _held = [.. held];
-            payload = Encoding.UTF8.GetBytes(PayloadSerializer.ToJson(StatusPayload(_instance, "online", _started, _devices, _held), ProtocolJsonContext.Default.ServiceStatusPayload));
         }
 
-        if (!_client.TryPublish(MqttTopics.ServiceStatus(_instance), payload, 1, true, out _))
-        {
-            Interlocked.Increment(ref _dropped);
-        }
+        PublishOnline();
     }
 
     private static ServiceStatusPayload StatusPayload(string instance, string status, DateTimeOffset? started, int devices, int[]? held = null) =>
@@ -387,6 +382,12 @@ public sealed class MqttEventSink : IEventSink
     private void OnConnected(object? sender, MqttConnectionEventArgs e)
     {
         HeartStreamMetrics.SetBrokerConnected(true);
+        PublishOnline();
+    }
+
+    /// <summary>Queues the retained "online" status (devices, held shards) on the service connection.</summary>
+    private void PublishOnline()
+    {
         byte[] payload;
         lock (_gate)
         {

@@ -20,7 +20,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
     private readonly AlertStateStore _store;
     private readonly SemaphoreSlim _moves = new(1, 1);
     private int _stopped;
-    private TimeSpan _handover = TimeSpan.FromSeconds(5);
+    private TimeSpan _handover;
 
     private MqttPipelineService(MqttConnection client, MqttEventSink sink, AlertStage alerts, LivePipeline pipeline, MqttGatewayRouter? router, ShardMembership? shards, AlertStateStore store, ILoggerFactory loggers)
     {
@@ -143,7 +143,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
             {
                 sink.PublishHeld(router!.Sessions!.Held);
                 shards.OwnershipChanged += (gained, lost) => _ = service.FollowMoveAsync(gained, lost);
-                router!.Sessions!.SessionLost += (shard, reason) => service.OnSessionLost(shard);
+                router.Sessions.SessionLost += (shard, reason) => service.OnSessionLost(shard);
             }
 
             return service;

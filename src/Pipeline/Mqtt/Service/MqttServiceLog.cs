@@ -49,4 +49,7 @@ internal static partial class MqttServiceLog
 
     [LoggerMessage(EventId = 3044, Level = LogLevel.Warning, Message = "Lost the broker connection with {Owned} shards: gave them up at once and dropped {Dropped} device messages not yet acknowledged (another instance may own those devices by the time this one is back)")]
     public static partial void ShardsFenced(ILogger logger, int owned, int dropped);
+
+    [LoggerMessage(EventId = 3045, Level = LogLevel.Warning, Message = "Shards {Shards} were still held by another live instance after {Seconds} s: taking them anyway (the session takeover ends the other holder's connection; frames it took meanwhile may count as missing)")]
+    public static partial void ShardsStillHeld(ILogger logger, string shards, double seconds);
 }

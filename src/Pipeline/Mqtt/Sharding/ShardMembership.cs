@@ -112,10 +112,10 @@ public sealed class ShardMembership : IDisposable
     /// <summary>
     /// Waits until no other live instance lists any of <paramref name="shards"/> as held (a planned move: the previous
     /// owner releases them and writes their devices' state first; a dead one's will removes its list at once), at most
-    /// <paramref name="limit"/>. Returns the shards still held elsewhere when the limit passed (taken anyway: the
-    /// session takeover ends the other holder's connection).
+    /// <paramref name="limit"/>; shards still held elsewhere then are logged (and taken anyway: the session takeover
+    /// ends the other holder's connection).
     /// </summary>
-    public async Task<IReadOnlyList<int>> WaitReleasedAsync(IReadOnlySet<int> shards, TimeSpan limit, CancellationToken cancellationToken = default)
+    public async Task WaitReleasedAsync(IReadOnlySet<int> shards, TimeSpan limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(shards);
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -127,9 +127,15 @@ public sealed class ShardMembership : IDisposable
                 still = [.. shards.Where(s => _heldBy.Values.Any(h => h.Contains(s)))];
             }
 
-            if (still.Length == 0 || System.Diagnostics.Stopwatch.GetElapsedTime(started) >= limit)
+            if (still.Length == 0)
             {
-                return still;
+                return;
+            }
+
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) >= limit)
+            {
+                MqttServiceLog.ShardsStillHeld(_logger, string.Join(',', still), limit.TotalSeconds);
+                return;
             }
 
             await Task.Delay(20, cancellationToken).ConfigureAwait(false);
