@@ -3,7 +3,8 @@
 # classifier) share one real mosquitto on loopback and DEVICES simulated gateway devices streaming in real time on their
 # shard topics (QoS 1, 100-ms frames, the committed sample recordings looped). After a warm-up, for SECONDS it reads each
 # instance's /metrics: devices, audio analysed per second, samples dropped at capture, rejected frames, CPU, memory and
-# the p95 end-to-end latency (frame in -> its events out), and prints one line per instance and the total.
+# the p95 end-to-end latency (frame in -> its events out), and prints one line per instance, the total and the CPU of
+# the broker, the simulator and the whole machine (they share its cores). KEEP_WORK=1 keeps the logs.
 # Usage: scripts/bench-shard-load.sh [DEVICES] [SECONDS] [HEARTSTREAM_EXECUTABLE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,9 +14,10 @@ exe=${3:-src/HeartStream/bin/Release/net10.0/heartstream}
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mqtt_port=$(free_port)
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; [ -n "${KEEP_WORK:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
 printf 'listener %s 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\n' "$mqtt_port" > "$work/mosquitto.conf"
 mosquitto -c "$work/mosquitto.conf" > "$work/mosquitto.log" 2>&1 &
+broker_pid=$!
 sleep 0.5
 ports=()
 for name in a b c; do
@@ -26,16 +28,21 @@ done
 for port in "${ports[@]}"; do
   for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/readyz" > /dev/null && break; sleep 0.1; done
 done
-"$exe" simulate --broker "mqtt://127.0.0.1:$mqtt_port" --devices "$devices" --shards 128 --seconds $((seconds + 40)) \
+"$exe" simulate --broker "mqtt://127.0.0.1:$mqtt_port" --devices "$devices" --shards 128 --seconds $((seconds + ${WARMUP:-30} + 10)) \
   --frame-ms 100 > "$work/simulate.log" 2>&1 &
-sleep 30 # warm-up: every device joined, models warm, start-up backlog analysed
+simulator_pid=$!
+sleep "${WARMUP:-30}" # warm-up (WARMUP seconds, 30): every device joined, models warm, start-up backlog analysed
 scrape() { for port in "${ports[@]}"; do curl -s "http://127.0.0.1:$port/metrics" > "$work/$1-$port.prom"; done; }
-scrape before; t0=$(date +%s.%N)
+# CPU seconds (user + system) of the broker, the simulator and the whole machine, for the budget line
+cpu_of() { awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+machine_cpu() { awk -v t="$(getconf CLK_TCK)" '/^cpu /{print ($2 + $3 + $4 + $7 + $8) / t}' /proc/stat; }
+scrape before; t0=$(date +%s.%N); b0=$(cpu_of $broker_pid); s0=$(cpu_of $simulator_pid); m0=$(machine_cpu)
 sleep "$seconds"
-scrape after; t1=$(date +%s.%N)
-python3 - "$work" "$t0" "$t1" "$devices" "${ports[@]}" <<'PY'
+scrape after; t1=$(date +%s.%N); b1=$(cpu_of $broker_pid); s1=$(cpu_of $simulator_pid); m1=$(machine_cpu)
+python3 - "$work" "$t0" "$t1" "$devices" "$b0 $b1 $s0 $s1 $m0 $m1 $(nproc)" "${ports[@]}" <<'PY'
 import sys, re
-work, t0, t1, devices, ports = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
+work, t0, t1, devices, ports = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[6:]
+b0, b1, s0, s1, m0, m1, cores = (float(v) for v in sys.argv[5].split())
 wall = t1 - t0
 def read(path):
     m = {}
@@ -79,5 +86,7 @@ print('dropped by reason: ' + (', '.join(f'{k} {v:.0f}' for k, v in sorted(reaso
 audio = sum(r['audio'] for r in rows)
 print(f"total: {sum(r['devices'] for r in rows):.0f} of {devices} devices, {audio:.1f} s of audio per s ({100 * audio / devices:.1f} % of real time), "
       f"{sum(r['dropped'] for r in rows):.0f} samples dropped, CPU {sum(r['cpu'] for r in rows):.2f} cores over {wall:.0f} s")
+print(f"machine: broker {(b1 - b0) / wall:.2f} cores, simulator {(s1 - s0) / wall:.2f} cores, "
+      f"all processes {(m1 - m0) / wall:.2f} of {cores:.0f} cores")
 PY
 tail -n 1 "$work/simulate.log" || true
