@@ -10,4 +10,5 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(SimulateCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
+root.Subcommands.Add(WebPasswordCommand.Create());
 return await root.Parse(args).InvokeAsync();

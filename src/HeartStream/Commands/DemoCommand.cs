@@ -6,7 +6,9 @@ using HeartStream.Pipeline.Mqtt;
 using HeartStream.Pipeline.Mqtt.Service;
 using HeartStream.Pipeline.Segmentation;
 using HeartStream.Pipeline.Telemetry;
+using HeartStream.Web;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace HeartStream.Commands;
 
@@ -87,9 +89,22 @@ internal static class DemoCommand
         configuration.GetSection(LiveClassificationOptions.SectionName).Bind(classification);
         using LiveClassifierFactory classifiers = LiveClassifierFactory.Load(
             string.IsNullOrEmpty(classification.ModelsRoot) ? DefaultPaths.Models : classification.ModelsRoot, classification, message => Console.Error.WriteLine("warning: " + message));
+        var web = new WebOptions();
+        configuration.GetSection(WebOptions.SectionName).Bind(web);
+        IReadOnlyList<string> webErrors = web.Enabled ? web.Validate() : [];
+        if (webErrors.Count > 0)
+        {
+            Console.Error.WriteLine("error: " + string.Join(" ", webErrors));
+            return 2;
+        }
+
+        StationState? station = web.Enabled ? new StationState() : null;
+        var pipelineOptions = new LivePipelineOptions { WaveformPointsPerSecond = web.Enabled ? WebViews.WaveformPointsPerSecond : 0 };
         await using MqttPipelineService service = await MqttPipelineService.StartAsync(
-            mqtt, instance, CreateAlertOptions(), new LivePipelineOptions(), analyzers, [display], ingest: true, classifiers: classifiers, cancellationToken: cancellationToken);
+            mqtt, instance, CreateAlertOptions(), pipelineOptions, analyzers, station is null ? [display] : [display, station], ingest: true, classifiers: classifiers, cancellationToken: cancellationToken);
         await using MetricsServer metrics = await MetricsServer.StartAsync(http, () => service.Client.IsConnected ? ReadinessStatus.Ready : ReadinessStatus.NotReady("waiting for: broker"), cancellationToken: cancellationToken);
+        using ILoggerFactory webLoggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+        await using WebServer? webServer = station is null ? null : await WebViews.StartAsync(web, station, service, webLoggers.CreateLogger("HeartStream.Web"), cancellationToken);
 
         var simOptions = new MqttClientOptions { Host = mqtt.Host, Port = mqtt.Port, Username = mqtt.Username, Password = mqtt.Password, TlsCaFile = mqtt.TlsCaFile, TlsCertFile = mqtt.TlsCertFile, TlsKeyFile = mqtt.TlsKeyFile, RequireTls = mqtt.RequireTls, ProtocolVersion = mqtt.ProtocolVersion };
         await using var simClient = new MqttConnection(simOptions);
@@ -97,6 +112,11 @@ internal static class DemoCommand
         var simulator = new GatewaySimulator(simClient, recordings, shards: mqtt.Shards);
 
         Console.WriteLine($"HeartStream demo: broker {mqtt.Host}:{mqtt.Port}{(broker is null ? " (configured)" : " (in-process broker)")}, metrics {metrics.BaseAddress}metrics, {recordings.Count} simulated device(s) from {folder}");
+        if (webServer is not null)
+        {
+            Console.WriteLine($"web views: central station {webServer.BaseAddress}, bedside {webServer.BaseAddress}bedside#<device>");
+        }
+
         Console.WriteLine($"segmenter: {neural?.ModelName + " (neural, batched ONNX)" ?? "baseline (logistic)"}");
         Console.WriteLine($"alert profile '{DemoProfile}': tachycardia above 100 bpm (the child recording circor/13918_AV at ~103 bpm alerts under it). Ctrl-C stops.");
         Task simulating = simulator.RunAsync(stop.Token);

@@ -5,6 +5,7 @@ using HeartStream.Pipeline.Live;
 using HeartStream.Pipeline.Mqtt;
 using HeartStream.Pipeline.Mqtt.Service;
 using HeartStream.Pipeline.Telemetry;
+using HeartStream.Web;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ internal sealed class LivePipelineService(
     IOptions<SourcesOptions> sourcesOptions,
     IOptions<HttpOptions> httpOptions,
     IOptions<AlertOptions> alertOptions,
+    IOptions<WebOptions> webOptions,
     MqttRunSettings mqttSettings,
     IDeviceAnalyzerFactory analyzers,
     ILiveClassifierFactory classifiers,
@@ -41,6 +43,7 @@ internal sealed class LivePipelineService(
     private readonly ReadinessGate _gate = mqttSettings.Enabled ? new(ReadinessCondition, BrokerCondition) : new(ReadinessCondition);
     private MqttPipelineService? _mqtt;
     private MetricsServer? _server;
+    private WebServer? _web;
     private LivePipeline? _pipeline;
 
     /// <summary>Exit code the command returns (1 after a pipeline failure).</summary>
@@ -54,24 +57,39 @@ internal sealed class LivePipelineService(
             throw new OptionsValidationException(MqttClientOptions.SectionName, typeof(MqttClientOptions), mqttErrors);
         }
 
+        WebOptions web = webOptions.Value;
+        IReadOnlyList<string> webErrors = web.Enabled ? web.Validate() : [];
+        if (webErrors.Count > 0)
+        {
+            throw new OptionsValidationException(WebOptions.SectionName, typeof(WebOptions), webErrors);
+        }
+
+        StationState? station = web.Enabled ? new StationState() : null;
+
         _server = await MetricsServer.StartAsync(httpOptions.Value, CheckReadiness, cancellationToken: cancellationToken).ConfigureAwait(false);
         ServiceLog.Listening(_logger, _server.BaseAddress);
 
         SourcesOptions sources = sourcesOptions.Value;
         var console = new ConsoleEventSink(Console.Out, sources.PrintBeats);
+        IEventSink[] extra = station is null ? [console] : [console, station];
         if (mqttSettings.Enabled)
         {
-            // The MQTT service adds the metrics, MQTT and alert sinks itself; alerts also reach the console.
+            // The MQTT service adds the metrics, MQTT and alert sinks itself; alerts also reach the console (and the web views).
             _mqtt = await MqttPipelineService.StartAsync(
-                mqttSettings.Options, mqttSettings.Instance, alertOptions.Value, pipelineOptions.Value, analyzers, [console], ingest: true, loggerFactory, classifiers, cancellationToken).ConfigureAwait(false);
+                mqttSettings.Options, mqttSettings.Instance, alertOptions.Value, pipelineOptions.Value, analyzers, extra, ingest: true, loggerFactory, classifiers, cancellationToken).ConfigureAwait(false);
             _pipeline = _mqtt.Pipeline;
             ServiceLog.BrokerConnected(_logger, mqttSettings.Options.Host, mqttSettings.Options.Port, mqttSettings.Instance);
         }
         else
         {
-            var sinks = new List<IEventSink> { new MetricsEventSink(), console };
+            List<IEventSink> sinks = [new MetricsEventSink(), .. extra];
             _pipeline = new LivePipeline(pipelineOptions.Value, analyzers, sinks, loggerFactory.CreateLogger<LivePipeline>(), classifiers);
             _pipeline.Start();
+        }
+
+        if (station is not null)
+        {
+            _web = await WebViews.StartAsync(web, station, _mqtt, loggerFactory.CreateLogger("HeartStream.Web"), cancellationToken).ConfigureAwait(false);
         }
 
         foreach (IAudioSource source in CreateSources(sources))
@@ -118,6 +136,11 @@ internal sealed class LivePipelineService(
             }
         }
 
+        if (_web is not null)
+        {
+            await _web.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         if (_server is not null)
         {
             await _server.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -133,6 +156,11 @@ internal sealed class LivePipelineService(
         else if (_pipeline is not null)
         {
             await _pipeline.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_web is not null)
+        {
+            await _web.DisposeAsync().ConfigureAwait(false);
         }
 
         if (_server is not null)

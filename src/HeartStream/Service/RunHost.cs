@@ -56,6 +56,8 @@ internal static class RunHost
         var mqtt = MqttRunSettings.From(builder.Configuration);
         services.AddSingleton(mqtt);
         services.PostConfigure<SourcesOptions>(o => o.MqttIngest = mqtt.Enabled);
+        services.AddOptions<Web.WebOptions>().Bind(builder.Configuration.GetSection(Web.WebOptions.SectionName));
+        services.PostConfigure<LivePipelineOptions>(o => Web.WebViews.EnableWaveform(o, builder.Configuration));
         services.AddOptions<AlertOptions>().Bind(builder.Configuration.GetSection(AlertOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AlertOptions>, AlertOptionsValidator>();
         services.AddSingleton(analyzers);

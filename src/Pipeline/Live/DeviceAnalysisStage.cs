@@ -40,6 +40,7 @@ public sealed class DeviceAnalysisStage
     private readonly float[] _probabilities;
     private readonly bool[] _failureReported;
     private readonly Action<string>? _classifierFailed;
+    private readonly WaveformTap? _waveform;
     private long _analysed;
 
     /// <param name="classifiers">
@@ -57,7 +58,8 @@ public sealed class DeviceAnalysisStage
         double vitalsWindowSeconds,
         IReadOnlyList<ILiveClassifier>? classifiers = null,
         bool heardBeatGate = false,
-        Action<string>? classifierFailed = null)
+        Action<string>? classifierFailed = null,
+        int waveformPointsPerSecond = 0)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(deviceId);
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
@@ -80,6 +82,12 @@ public sealed class DeviceAnalysisStage
         _probabilities = new float[_classifiers.Length == 0 ? 0 : _classifiers.Max(c => c.ResultLength)];
         _failureReported = new bool[_classifiers.Length];
         _classifierFailed = classifierFailed;
+        if (waveformPointsPerSecond > 0)
+        {
+            // Two blocks per second: a viewer's waveform advances every half second.
+            int points = Math.Min(waveformPointsPerSecond, sampleRate);
+            _waveform = new WaveformTap(sampleRate, points, Math.Max(1, points / 2));
+        }
     }
 
     /// <summary>Whether window classifiers receive the analyzer's frames (false when none were given or the analyzer has no frames).</summary>
@@ -157,6 +165,7 @@ public sealed class DeviceAnalysisStage
                 try
                 {
                     _vitals.AddAudio(chunk.Samples);
+                    _waveform?.Add(chunk.Samples);
                     if (_asyncAnalyzer is null)
                     {
                         _analyzer.Push(chunk.Samples, _sounds);
@@ -222,6 +231,13 @@ public sealed class DeviceAnalysisStage
 
             HeartSound shifted = sound with { StartSeconds = sound.StartSeconds + shift, EndSeconds = sound.EndSeconds + shift };
             await output.WriteAsync(new BeatEvent(_deviceId, shifted, latency), cancellationToken).ConfigureAwait(false);
+        }
+
+        while (_waveform is not null && _waveform.TryTake(out float[] peaks, out long first))
+        {
+            double start = DeviceSeconds(first);
+            double end = start + ((double)peaks.Length * _waveform.BinSamples / _sampleRate);
+            await output.WriteAsync(new WaveformEvent(_deviceId, end, start, _waveform.PointsPerSecond, peaks), cancellationToken).ConfigureAwait(false);
         }
 
         while (_vitals.TryNext(finalizedSeconds, out double time, out double? bpm, out double? cv, out double quality, out int beats))

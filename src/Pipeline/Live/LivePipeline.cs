@@ -275,7 +275,7 @@ public sealed class LivePipeline : IAsyncDisposable
                     _sampleRate = await source.OpenAsync(owner._abort.Token).ConfigureAwait(false);
                     var pool = new ChunkPool(Math.Max(1, _sampleRate * options.ChunkMilliseconds / 1000), options.CaptureQueueChunks + 3);
                     IReadOnlyList<ILiveClassifier> classifiers = owner._classifiers?.Create(id) ?? [];
-                    _analysis = new DeviceAnalysisStage(id, _sampleRate, owner._analyzers.Create(id, _sampleRate), pool, options.VitalsIntervalSeconds, options.VitalsWindowSeconds, classifiers, options.HeardBeatGate, reason => LiveLog.ClassifierFailed(owner._logger, id, reason));
+                    _analysis = new DeviceAnalysisStage(id, _sampleRate, owner._analyzers.Create(id, _sampleRate), pool, options.VitalsIntervalSeconds, options.VitalsWindowSeconds, classifiers, options.HeardBeatGate, reason => LiveLog.ClassifierFailed(owner._logger, id, reason), options.WaveformPointsPerSecond);
                     if (classifiers.Count > 0 && !_analysis.ClassifiersAttached)
                     {
                         LiveLog.ClassifiersNotAttached(owner._logger, id);

@@ -52,6 +52,13 @@ public sealed class LivePipelineOptions
     /// <summary>Audio a device may send at once above <see cref="DeviceAudioRateLimit"/> (a gateway's backlog), in seconds.</summary>
     public double DeviceAudioBurstSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Above 0: every device also emits a display envelope of its audio (<see cref="Events.WaveformEvent"/>, this many
+    /// peaks per second, two blocks a second) for the web bedside view; 0 = none. `run` and `demo` set 50 when the web
+    /// view is on.
+    /// </summary>
+    public int WaveformPointsPerSecond { get; set; }
+
     /// <summary>Length of a capture chunk (one source read at most), in milliseconds of device audio.</summary>
     public int ChunkMilliseconds { get; set; } = 100;
 
@@ -136,6 +143,11 @@ public sealed class LivePipelineOptions
         if (ChunkMilliseconds is < 5 or > 2000)
         {
             errors.Add($"{SectionName}:ChunkMilliseconds must be 5..2000; got {ChunkMilliseconds}.");
+        }
+
+        if (WaveformPointsPerSecond is < 0 or > 1000)
+        {
+            errors.Add($"{SectionName}:WaveformPointsPerSecond must be 0..1000 (0 = none); got {WaveformPointsPerSecond}.");
         }
 
         if (EventQueueCapacity is < 1 or > 1_000_000)

@@ -16,7 +16,12 @@ internal static class Cli
     public static CliResult Run(params string[] args) => RunWith(new Dictionary<string, string>(), args);
 
     /// <summary>Runs heartstream with extra environment variables (HEARTSTREAM_ settings).</summary>
-    public static CliResult RunWith(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static CliResult RunWith(IReadOnlyDictionary<string, string> environment, params string[] args) => RunCore(environment, null, args);
+
+    /// <summary>Runs heartstream with <paramref name="input"/> on its standard input.</summary>
+    public static CliResult RunWithInput(string input, params string[] args) => RunCore(new Dictionary<string, string>(), input, args);
+
+    private static CliResult RunCore(IReadOnlyDictionary<string, string> environment, string? input, string[] args)
     {
         Assert.True(File.Exists(Dll), $"{Dll} not found: the Cli.Tests project must reference src/HeartStream");
         var start = new ProcessStartInfo("dotnet")
@@ -38,7 +43,14 @@ internal static class Cli
             start.Environment[name] = value;
         }
 
+        start.RedirectStandardInput = input is not null;
         using Process process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
+
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))

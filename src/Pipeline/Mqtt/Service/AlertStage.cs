@@ -169,9 +169,9 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
     public ValueTask WriteAsync(PipelineEvent pipelineEvent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pipelineEvent);
-        if (pipelineEvent is AlertEvent)
+        if (pipelineEvent is AlertEvent or WaveformEvent)
         {
-            return ValueTask.CompletedTask;
+            return ValueTask.CompletedTask; // a display envelope runs ahead of the finalized beats: not evidence
         }
 
         lock (_gate)
@@ -226,18 +226,28 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
     public bool Acknowledge(string alertId)
     {
         ArgumentNullException.ThrowIfNull(alertId);
+        string? device;
+        bool acknowledged;
         lock (_gate)
         {
-            string? device = _engine.DeviceOfAlert(alertId);
-            bool acknowledged = _engine.Acknowledge(alertId);
+            device = _engine.DeviceOfAlert(alertId);
+            acknowledged = _engine.Acknowledge(alertId);
             if (acknowledged && device is not null)
             {
                 NotifyState(device);
             }
-
-            return acknowledged;
         }
+
+        if (acknowledged && device is not null)
+        {
+            AlertAcknowledged?.Invoke(alertId, device);
+        }
+
+        return acknowledged;
     }
+
+    /// <summary>Raised (alert id, device id) after an active alert was acknowledged (MQTT or web), outside the stage's lock.</summary>
+    public event Action<string, string>? AlertAcknowledged;
 
     /// <summary>Whether the device has an active alert of that type.</summary>
     public bool IsActive(string deviceId, AlertType type)
