@@ -35,7 +35,12 @@ internal static class BenchStreams
             Description = "Live classifiers of every device, comma-separated (Classification:Models; default the service's; \"\" = none).",
             DefaultValueFactory = _ => new LiveClassificationOptions().Models,
         };
-        var command = new Command("streams", "Measure the live pipeline with many simulated devices.") { count, seconds, data, speed, lookahead, step, segmenter, window, hop, emission, averaging, classifiers };
+        var web = new Option<int>("--web")
+        {
+            Description = "Also serve the web views (bedside envelope on) and hold this many central-station streams open, plus one bedside stream; prints their traffic (0 = no web views).",
+            DefaultValueFactory = _ => 0,
+        };
+        var command = new Command("streams", "Measure the live pipeline with many simulated devices.") { count, seconds, data, speed, lookahead, step, segmenter, window, hop, emission, averaging, classifiers, web };
         command.SetAction((parse, ct) => RunAsync(
             parse.GetValue(count), parse.GetValue(seconds), parse.GetValue(data), parse.GetValue(speed),
             new LivePipelineOptions
@@ -43,12 +48,14 @@ internal static class BenchStreams
                 DecoderLookaheadSeconds = parse.GetValue(lookahead), DecoderStepSeconds = parse.GetValue(step), Segmenter = parse.GetValue(segmenter)!,
                 NeuralWindowFrames = parse.GetValue(window), NeuralHopFrames = parse.GetValue(hop), NeuralLookaheadFrames = parse.GetValue(emission),
                 NeuralAveragingLookaheadFrames = parse.GetValue(averaging),
+                WaveformPointsPerSecond = parse.GetValue(web) > 0 ? Web.WebViews.WaveformPointsPerSecond : 0,
             },
-            new LiveClassificationOptions { Models = parse.GetValue(classifiers) ?? "" }));
+            new LiveClassificationOptions { Models = parse.GetValue(classifiers) ?? "" },
+            parse.GetValue(web)));
         return command;
     }
 
-    private static async Task<int> RunAsync(int count, double seconds, DirectoryInfo? data, double speed, LivePipelineOptions options, LiveClassificationOptions classification)
+    private static async Task<int> RunAsync(int count, double seconds, DirectoryInfo? data, double speed, LivePipelineOptions options, LiveClassificationOptions classification, int webStreams)
     {
         if (count < 1 || !(seconds > 0) || !(speed > 0))
         {
@@ -99,8 +106,15 @@ internal static class BenchStreams
         TimeSpan cpuBefore = self.TotalProcessorTime;
         var wall = Stopwatch.StartNew();
 
-        await using var pipeline = new LivePipeline(options, analyzers, [new MetricsEventSink(), latency], classifiers: classifiers);
+        Web.StationState? station = webStreams > 0 ? new Web.StationState() : null;
+        IEventSink[] sinks = station is null ? [new MetricsEventSink(), latency] : [new MetricsEventSink(), latency, station];
+        await using var pipeline = new LivePipeline(options, analyzers, sinks, classifiers: classifiers);
         pipeline.Start();
+        await using Web.WebServer? webServer = station is null ? null : await Web.WebServer.StartAsync(
+            new Web.WebOptions { Port = 0 }, station, null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).ConfigureAwait(false);
+        using var readers = new CancellationTokenSource();
+        var readBytes = new long[webStreams + (webStreams > 0 ? 1 : 0)];
+        var readerTasks = new List<Task>();
         var random = new Random(42);
         for (int i = 0; i < count; i++)
         {
@@ -116,6 +130,14 @@ internal static class BenchStreams
         // Steady-state allocation: from a quarter of the run (every device set up and streaming) to the end.
         double settle = seconds / 4;
         await Task.Delay(TimeSpan.FromSeconds(settle)).ConfigureAwait(false);
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var webClock = Stopwatch.StartNew();
+        for (int r = 0; webServer is not null && r < readBytes.Length; r++)
+        {
+            string path = r < webStreams ? "api/station" : "api/devices/sim-0000/stream";
+            readerTasks.Add(ReadStreamAsync(http, new Uri(webServer.BaseAddress, path), readBytes, r, readers.Token));
+        }
+
         long allocatedSettled = GC.GetTotalAllocatedBytes(precise: true);
         double analysedSettled = pipeline.AnalysedSeconds;
         long droppedSettled = pipeline.DroppedSamples;
@@ -126,6 +148,9 @@ internal static class BenchStreams
         long workingSetStreaming = self.WorkingSet64;
         TimeSpan cpuStreaming = self.TotalProcessorTime;
         long allocatedStreaming = GC.GetTotalAllocatedBytes(precise: true);
+        double webSeconds = webClock.Elapsed.TotalSeconds;
+        await readers.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(readerTasks).ConfigureAwait(false);
         await pipeline.StopAsync().ConfigureAwait(false);
         wall.Stop();
 
@@ -157,6 +182,12 @@ internal static class BenchStreams
         Console.WriteLine($"allocated           {(allocatedStreaming - allocatedSettled) / Math.Max(1, steadyFrames):0.0} bytes per analysis frame in steady state (whole process: events, timers, channel waits; set-up {(allocatedSettled - allocatedBefore) / 1048576.0 / count:0.00} MB per stream)");
         Console.WriteLine($"dropped             {pipeline.DroppedSamples} samples at capture ({pipeline.DroppedSamples - droppedSettled} after the first {settle:0.#} s, once every device was set up and streaming)");
         Console.WriteLine($"keeps up            {(keepsUp ? "yes" : "no")} (≥ 95% of offered audio analysed, nothing dropped, p99 ≤ 2.5 s)");
+        if (webServer is not null)
+        {
+            double central = readBytes.Take(webStreams).Average() / webSeconds / 1024;
+            Console.WriteLine($"web views           {webStreams} central-station stream(s): {central:0.0} KB/s each ({station!.DeviceCount} tiles); bedside stream {readBytes[^1] / webSeconds / 1024:0.0} KB/s; over {webSeconds:0.0} s (CPU above includes these in-process readers)");
+        }
+
         return 0;
     }
 
@@ -170,6 +201,32 @@ internal static class BenchStreams
     }
 
     /// <summary>Beat latencies in a 1 ms histogram (0 to 60 s); written by the dispatch stage only.</summary>
+    /// <summary>Reads an event stream like a browser would, counting its bytes, until cancelled.</summary>
+    private static async Task ReadStreamAsync(HttpClient http, Uri uri, long[] bytes, int slot, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using HttpResponseMessage response = await http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                await Console.Error.WriteLineAsync($"warning: {uri.AbsolutePath} answered {(int)response.StatusCode}").ConfigureAwait(false);
+                return;
+            }
+
+            await using Stream body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            byte[] buffer = new byte[64 * 1024];
+            int n;
+            while ((n = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                bytes[slot] += n;
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // the run ended
+        }
+    }
+
     private sealed class LatencySink : IEventSink
     {
         private readonly long[] _buckets = new long[60_001];

@@ -239,7 +239,7 @@ public sealed class StationState : IEventSink
                     json.WriteNumber("time", Math.Round(d.ClassifiedAt, 1));
                     foreach ((string name, double p) in d.Probabilities)
                     {
-                        json.WriteNumber(name, Math.Round(p, 3));
+                        WriteNullable(json, name, p, 3); // NaN: the classifier cannot tell
                     }
 
                     json.WriteEndObject();
@@ -352,7 +352,7 @@ public sealed class StationState : IEventSink
 
         WriteNullable(json, "hr", d.HeartRate, 0);
         WriteNullable(json, "irregularity", d.Irregularity, 3);
-        json.WriteNumber("quality", Math.Round(d.Quality, 2));
+        WriteNullable(json, "quality", d.Quality, 2);
         json.WriteNumber("time", Math.Round(d.StreamTime, 1));
         json.WriteString("decision", d.Decision);
         json.WriteStartArray("alerts");

@@ -86,6 +86,27 @@ public sealed class WebViewTests
     }
 
     [Fact]
+    public async Task State_ClassifierThatCannotTell_IsNullNotAnError()
+    {
+        // The murmur frame model reports NaN on poor signal ("cannot tell"); JSON has no NaN, so it must become null
+        // (a NaN once ended every bedside stream of the device with an exception).
+        var station = new StationState();
+        await station.WriteAsync(new DeviceStatusEvent("bed-1", 0, DeviceStatus.Online, null));
+        await station.WriteAsync(new ClassificationEvent("bed-1", 5, new Dictionary<string, double> { ["murmur"] = double.NaN, ["Unknown"] = 1 }, "classifier-murmur@2.0.0"));
+        long w = 0, b = 0, d = 0;
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            Assert.True(station.WriteBedside(json, "bed-1", ref w, ref b, ref d, full: true));
+        }
+
+        JsonElement update = JsonDocument.Parse(buffer.WrittenMemory).RootElement;
+        Assert.Equal(JsonValueKind.Null, update.GetProperty("classification").GetProperty("murmur").ValueKind);
+        Assert.Equal(JsonValueKind.Null, update.GetProperty("tile").GetProperty("hr").ValueKind);
+        Assert.Equal("Unknown", update.GetProperty("tile").GetProperty("decision").GetString());
+    }
+
+    [Fact]
     public void WebPasswordCommand_PrintsAVerifiableHash_AndRefusesAShortPassword()
     {
         CliResult ok = Commands.Cli.RunWithInput("a long enough password\n", "web-password");

@@ -66,7 +66,7 @@ function drawTrend() {
 function showTile(t) {
   document.getElementById('hr').textContent = t.hr == null ? '--' : String(t.hr);
   document.getElementById('irregularity').textContent = t.irregularity == null ? '--' : t.irregularity.toFixed(2);
-  document.getElementById('quality').textContent = t.quality.toFixed(2);
+  document.getElementById('quality').textContent = t.quality == null ? '--' : t.quality.toFixed(2);
   document.getElementById('status').textContent = t.status + (t.reason ? ' (' + t.reason + ')' : '');
   const active = document.getElementById('active');
   active.replaceChildren();
@@ -82,7 +82,7 @@ function showDetail(u) {
   if (u.trend) { trend = u.trend; drawTrend(); }
   if (u.classification) {
     const c = u.classification;
-    const parts = Object.entries(c).filter(([k]) => k !== 'model' && k !== 'time').map(([k, v]) => k + ' ' + Number(v).toFixed(2));
+    const parts = Object.entries(c).filter(([k]) => k !== 'model' && k !== 'time').map(([k, v]) => k + ' ' + (v == null ? 'cannot tell' : Number(v).toFixed(2)));
     document.getElementById('decision').textContent = parts.join(', ') + ' (' + c.model + ')';
   }
   if (u.history) {

@@ -37,7 +37,7 @@ function render(el, t) {
   hr.append(text('span', 'hr', t.hr == null ? '--' : String(t.hr)), text('span', 'unit', ' bpm'));
   const meta = text('div', 'meta',
     'irregularity ' + (t.irregularity == null ? '--' : t.irregularity.toFixed(2)) +
-    ' · quality ' + t.quality.toFixed(2) + (t.decision ? ' · murmur: ' + t.decision : ''));
+    ' · quality ' + (t.quality == null ? '--' : t.quality.toFixed(2)) + (t.decision ? ' · murmur: ' + t.decision : ''));
   el.append(head, hr, meta);
   if (top) {
     const alert = document.createElement('div');
