@@ -89,6 +89,54 @@ public sealed class WebViewBrowserTests(ITestOutputHelper output) : IAsyncLifeti
     }
 
     [Fact]
+    public async Task Demo_ItsDevicesAppearInItsCentralStationWithin5Seconds()
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetTempPath(), RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "heartstream.dll"));
+        start.ArgumentList.Add("demo");
+        start.ArgumentList.Add("--seconds");
+        start.ArgumentList.Add("40");
+        start.Environment.Remove("HEARTSTREAM_Mqtt__Host");
+        start.Environment["HEARTSTREAM_Web__Port"] = "0";
+        using var demo = System.Diagnostics.Process.Start(start)!;
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var address = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        int devices = 0;
+        demo.OutputDataReceived += (_, e) =>
+        {
+            System.Text.RegularExpressions.Match m = System.Text.RegularExpressions.Regex.Match(e.Data ?? "", @"web views: central station (http://\S+/),");
+            if (m.Success)
+            {
+                address.TrySetResult(m.Groups[1].Value);
+            }
+
+            System.Text.RegularExpressions.Match d = System.Text.RegularExpressions.Regex.Match(e.Data ?? "", @" (\d+) simulated device\(s\)");
+            if (d.Success)
+            {
+                devices = int.Parse(d.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        };
+        demo.BeginOutputReadLine();
+        demo.BeginErrorReadLine();
+        try
+        {
+            string url = await address.Task.WaitAsync(Guard);
+            Assert.True(devices > 0, "the demo says how many devices it simulates");
+            IPage page = await NewPageAsync();
+            var opened = System.Diagnostics.Stopwatch.StartNew();
+            await page.GotoAsync(url);
+            await page.WaitForFunctionAsync($"document.querySelectorAll('article.tile').length === {devices}", null, new PageWaitForFunctionOptions { Timeout = 5000 });
+            output.WriteLine($"{devices} demo tiles {opened.Elapsed.TotalSeconds:F1} s after the page opened, {started.Elapsed.TotalSeconds:F1} s after the demo started");
+            Assert.Equal("live", await page.Locator("#connection").TextContentAsync());
+        }
+        finally
+        {
+            demo.Kill(entireProcessTree: true);
+            await demo.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
     public async Task Bedside_WaveformAdvances_WithS1AndS2Marked()
     {
         (WebServer web, _, _) = await StartAsync();
