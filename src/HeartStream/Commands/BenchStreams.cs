@@ -112,6 +112,11 @@ internal static class BenchStreams
         pipeline.Start();
         await using Web.WebServer? webServer = station is null ? null : await Web.WebServer.StartAsync(
             new Web.WebOptions { Port = 0 }, station, null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).ConfigureAwait(false);
+        if (webServer is not null)
+        {
+            await Console.Error.WriteLineAsync($"web views at {webServer.BaseAddress}").ConfigureAwait(false); // scripts/bench-web-browser.sh opens it
+        }
+
         using var readers = new CancellationTokenSource();
         var readBytes = new long[webStreams + (webStreams > 0 ? 1 : 0)];
         var readerTasks = new List<Task>();
