@@ -4,7 +4,8 @@
 # shard topics (QoS 1, 100-ms frames, the committed sample recordings looped). After a warm-up, for SECONDS it reads each
 # instance's /metrics: devices, audio analysed per second, samples dropped at capture, rejected frames, CPU, memory and
 # the p95 end-to-end latency (frame in -> its events out), and prints one line per instance, the total and the CPU of
-# the broker, the simulator and the whole machine (they share its cores). KEEP_WORK=1 keeps the logs.
+# the broker, the simulator and the whole machine (they share its cores). KEEP_WORK=1 keeps the logs. The web views
+# are off (three instances on one host would share their port; their cost: bench streams --web, docs/PERFORMANCE.md).
 # Usage: scripts/bench-shard-load.sh [DEVICES] [SECONDS] [HEARTSTREAM_EXECUTABLE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,7 @@ sleep 0.5
 ports=()
 for name in a b c; do
   port=$(free_port); ports+=("$port")
-  HEARTSTREAM_Mqtt__ClientId="load-$name" HEARTSTREAM_Mqtt__Shards=128 HEARTSTREAM_Mqtt__ShardSettleSeconds=1 \
+  HEARTSTREAM_Mqtt__ClientId="load-$name" HEARTSTREAM_Mqtt__Shards=128 HEARTSTREAM_Mqtt__ShardSettleSeconds=1 HEARTSTREAM_Web__Enabled=false \
     "$exe" run --mqtt-host 127.0.0.1 --mqtt-port "$mqtt_port" --http-port "$port" > "$work/run-$name.log" 2>&1 &
 done
 for port in "${ports[@]}"; do

@@ -65,6 +65,13 @@ public sealed class AlertEngine
         ArgumentNullException.ThrowIfNull(output);
         int before = output.Count;
         DeviceAlertState device = GetDevice(pipelineEvent.DeviceId, pipelineEvent.StreamTimeSeconds);
+        if (pipelineEvent is AudioGapEvent gap)
+        {
+            // Not data and not the device's clock (it runs ahead of the finalized beats): which seconds were never heard.
+            device.AddLostAudio(gap.StreamTimeSeconds - gap.GapSeconds, gap.StreamTimeSeconds);
+            return 0;
+        }
+
         double t = Advance(device, pipelineEvent.StreamTimeSeconds);
         switch (pipelineEvent)
         {
@@ -76,7 +83,7 @@ public sealed class AlertEngine
                 device.Beats = v.BeatsInWindow;
                 EvaluateRate(device, t, output);
                 EvaluateIrregular(device, t, output);
-                EvaluateNoHeartSounds(device, t, output);
+                EvaluateNoHeartSounds(device, t, v.StreamTimeSeconds, output);
                 EvaluatePoorSignal(device, t, output);
                 device.PreviousVitalsTime = t;
                 break;
@@ -463,7 +470,9 @@ public sealed class AlertEngine
         Step(device, type, state, t, t, probability ?? 0, p.ProbabilityUpdateDelta, p.SoundOnsetDelaySeconds, p.SoundClearDelaySeconds, output);
     }
 
-    private void EvaluateNoHeartSounds(DeviceAlertState device, double t, ICollection<AlertEvent> output)
+    /// <param name="audioTime">The vitals' own stream time: how far the analysed audio reaches. The gap is judged on it,
+    /// not on <paramref name="t"/>, which the tick may have moved ahead while analysis runs behind the wall clock.</param>
+    private void EvaluateNoHeartSounds(DeviceAlertState device, double t, double audioTime, ICollection<AlertEvent> output)
     {
         AlertProfile p = device.Profile;
         ConditionState state = ConditionState.Unknown;
@@ -472,8 +481,10 @@ public sealed class AlertEngine
         {
             // From the sounds themselves when the device sends them: the condition began when the last S1 became
             // gap seconds old (not when the 10 s vitals window finally emptied, which would add the window's length).
+            // Lost audio is not silence: the gap counts only the seconds since the last S1 that were analysed.
             double lastS1 = double.IsNaN(device.LastS1) ? device.FirstTime : device.LastS1;
-            bool gap = device.SawSounds && t + TimeEpsilon >= lastS1 + p.NoHeartSoundsGapSeconds;
+            double lost = device.LostAudioBetween(lastS1, audioTime);
+            bool gap = device.SawSounds && audioTime - lost + TimeEpsilon >= lastS1 + p.NoHeartSoundsGapSeconds;
             if (beats > 0 && !gap)
             {
                 state = ConditionState.Absent;
@@ -482,7 +493,7 @@ public sealed class AlertEngine
             {
                 state = ConditionState.Present;
                 // Not before the previous vitals: if the condition was unknown then (poor quality), it starts now.
-                since = gap ? Math.Max(lastS1 + p.NoHeartSoundsGapSeconds, device.PreviousVitalsTime) : t;
+                since = gap ? Math.Max(lastS1 + lost + p.NoHeartSoundsGapSeconds, device.PreviousVitalsTime) : t;
             }
         }
 

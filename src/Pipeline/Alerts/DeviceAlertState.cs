@@ -44,6 +44,39 @@ internal sealed class DeviceAlertState
     public bool SawSounds;
     public double PreviousVitalsTime = double.NegativeInfinity;
     public double LastS1 = double.NaN;
+
+    // Recent spans of device time whose audio was never analysed (AudioGapEvent), oldest overwritten: the no-heart-sounds
+    // gap counts analysed seconds only.
+    public const int LostRing = 32;
+    public readonly double[] LostStart = new double[LostRing];
+    public readonly double[] LostEnd = new double[LostRing];
+    public int LostCount;
+    public int LostHead;
+
+    public void AddLostAudio(double start, double end)
+    {
+        if (!(end > start))
+        {
+            return;
+        }
+
+        LostStart[LostHead] = start;
+        LostEnd[LostHead] = end;
+        LostHead = (LostHead + 1) % LostRing;
+        LostCount = Math.Min(LostCount + 1, LostRing);
+    }
+
+    /// <summary>Seconds of lost audio inside [from, to].</summary>
+    public double LostAudioBetween(double from, double to)
+    {
+        double lost = 0;
+        for (int i = 0; i < LostCount; i++)
+        {
+            lost += Math.Max(0, Math.Min(to, LostEnd[i]) - Math.Max(from, LostStart[i]));
+        }
+
+        return lost;
+    }
     public double OpenS1 = double.NaN;
     public readonly double[] Systole = new double[SystoleRing];
     public readonly double[] SystoleAt = new double[SystoleRing];

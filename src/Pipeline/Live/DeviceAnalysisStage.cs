@@ -42,6 +42,7 @@ public sealed class DeviceAnalysisStage
     private readonly Action<string>? _classifierFailed;
     private readonly WaveformTap? _waveform;
     private long _analysed;
+    private long _nextDeviceSample = -1;
 
     /// <param name="classifiers">
     /// Window classifiers of this device; attached to the analyzer's frames when it is an
@@ -160,6 +161,15 @@ public sealed class DeviceAnalysisStage
             while (input.TryRead(out AudioChunk chunk))
             {
                 long started = Stopwatch.GetTimestamp();
+                if (_nextDeviceSample >= 0 && chunk.FirstSample > _nextDeviceSample)
+                {
+                    // Audio lost before this chunk (dropped at capture, or frames lost on the way): say so, so that
+                    // the missing seconds are not taken for a silent heart.
+                    double gap = (double)(chunk.FirstSample - _nextDeviceSample) / _sampleRate;
+                    await output.WriteAsync(new AudioGapEvent(_deviceId, (double)chunk.FirstSample / _sampleRate, gap), cancellationToken).ConfigureAwait(false);
+                }
+
+                _nextDeviceSample = chunk.FirstSample + chunk.Count;
                 _arrivals.Add(_analysed, chunk.FirstSample, chunk.ArrivalTimestamp);
                 _sounds.Clear();
                 try

@@ -74,6 +74,91 @@ public sealed class AlertConfidenceTests
         Assert.Equal(25, raised.RaisedSeconds); // first vitals at least 1 s after the onset
     }
 
+    [Theory]
+    [InlineData(true, false)]  // the stage said 6 s of audio were lost: the pause is not evidence, no alarm
+    [InlineData(false, true)]  // without it the lost seconds looked like a silent heart (the 900-device overload run)
+    public void Process_AudioLostThenBeatsResume_NoHeartSoundsOnlyWithoutTheGapEvent(bool gapEvent, bool raised)
+    {
+        // Beats every 0.8 s; the audio of 20..26 s never reached analysis (dropped at a full capture queue), so no
+        // vitals or beats carry those times; analysis resumes at 26 s with beats as before.
+        var s = new AlertScenario();
+        double next = 0.2;
+        for (int t = 1; t <= 40; t++)
+        {
+            if (t == 26 && gapEvent)
+            {
+                s.Feed(new AudioGapEvent(AlertScenario.Device, 26, 6));
+            }
+
+            for (; next < t; next += 0.8)
+            {
+                if (next < 20 || next >= 26)
+                {
+                    s.Feed(Beat(SoundType.S1, next)).Feed(Beat(SoundType.S2, next + 0.3));
+                }
+            }
+
+            if (t is <= 20 or >= 26)
+            {
+                s.Feed(AlertScenario.Vitals(t, 75, quality: 0.9, beats: 8));
+            }
+        }
+
+        Assert.Equal(raised, s.Of(AlertType.NoHeartSounds, AlertState.Raised).Count == 1);
+    }
+
+    [Fact]
+    public void Process_SilentHeartWhileAudioKeepsBeingLost_StillRaisedAfterTheGapOfAnalysedAudio()
+    {
+        // Lost audio must not hide a real asystole: from 20 s a second of every two is lost (overload), the heart is
+        // silent. The gap counts analysed seconds only, so the alarm comes, 4 analysed seconds after the last S1.
+        var s = new AlertScenario();
+        double next = 0.2;
+        for (int t = 1; t <= 40; t++)
+        {
+            for (; next < Math.Min(t, 20); next += 0.8)
+            {
+                s.Feed(Beat(SoundType.S1, next)).Feed(Beat(SoundType.S2, next + 0.3));
+            }
+
+            if (t > 20 && t % 2 == 0)
+            {
+                s.Feed(new AudioGapEvent(AlertScenario.Device, t, 1)); // (t - 1, t] never analysed
+            }
+
+            s.Feed(AlertScenario.Vitals(t, t > 20 ? null : 75, quality: 0.9, beats: t > 30 ? 0 : 8));
+        }
+
+        AlertEvent raised = Assert.Single(s.Of(AlertType.NoHeartSounds, AlertState.Raised));
+        Assert.InRange(raised.OnsetSeconds, 19.4 + 4 + 2, 19.4 + 4 + 4); // 2 to 4 lost seconds inside the gap
+    }
+
+    [Fact]
+    public void Process_AnalysisFallsBehindTheWallClock_NoHeartSoundsJudgedOnTheAudioNotTheClock()
+    {
+        // An overloaded instance: the once-a-second tick has moved the device's clock to 28 s (wall time since its last
+        // event) while the analysis, 8 s behind, still delivers the beats and vitals of 21 s onwards, every one on time
+        // in the audio. The beats are there; only the clock ran ahead (the 900-device run raised hundreds of these).
+        var s = new AlertScenario();
+        double next = 0.2;
+        for (int t = 1; t <= 40; t++)
+        {
+            if (t == 21)
+            {
+                s.Engine.Tick(AlertScenario.Device, 28, s.Output);
+            }
+
+            for (; next < t; next += 0.8)
+            {
+                s.Feed(Beat(SoundType.S1, next)).Feed(Beat(SoundType.S2, next + 0.3));
+            }
+
+            s.Feed(AlertScenario.Vitals(t, 75, quality: 0.9, beats: 8));
+        }
+
+        Assert.Empty(s.Of(AlertType.NoHeartSounds));
+    }
+
     [Fact]
     public void Process_S1sStopAndQualityCollapses_NoNoHeartSounds()
     {
