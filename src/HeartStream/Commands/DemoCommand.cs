@@ -69,10 +69,6 @@ internal static class DemoCommand
         configuration.GetSection(HttpOptions.SectionName).Bind(http);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (seconds > 0)
-        {
-            stop.CancelAfter(TimeSpan.FromSeconds(seconds));
-        }
 
         await using EmbeddedBroker? broker = string.IsNullOrEmpty(configuration["Mqtt:Host"]) ? await EmbeddedBroker.StartAsync() : null;
         if (broker is not null)
@@ -119,6 +115,11 @@ internal static class DemoCommand
 
         Console.WriteLine($"segmenter: {neural?.ModelName + " (neural, batched ONNX)" ?? "baseline (logistic)"}");
         Console.WriteLine($"alert profile '{DemoProfile}': tachycardia above 100 bpm (the child recording circor/13918_AV at ~103 bpm alerts under it). Ctrl-C stops.");
+        if (seconds > 0)
+        {
+            stop.CancelAfter(TimeSpan.FromSeconds(seconds)); // --seconds of streaming, counted once everything is up
+        }
+
         Task simulating = simulator.RunAsync(stop.Token);
         try
         {

@@ -27,7 +27,12 @@ public sealed class StationState : IEventSink
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Device> _devices = new(StringComparer.Ordinal);
+    private readonly List<(string Id, long Version)> _removed = [];
     private long _version;
+    private long _lastPrune;
+
+    /// <summary>How long an offline device's tile stays (it went away: the staff should see that) before it is dropped.</summary>
+    public TimeSpan OfflineRetention { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Increases with every change of any device.</summary>
     public long Version
@@ -76,6 +81,13 @@ public sealed class StationState : IEventSink
             {
                 d.DetailVersion = _version;
             }
+
+            if (pipelineEvent is DeviceStatusEvent status)
+            {
+                d.OfflineSince = status.Status == DeviceStatus.Offline ? Environment.TickCount64 : long.MaxValue;
+            }
+
+            PruneLocked();
         }
 
         return ValueTask.CompletedTask;
@@ -83,6 +95,37 @@ public sealed class StationState : IEventSink
 
     /// <inheritdoc />
     public ValueTask CompleteAsync(CancellationToken cancellationToken = default) => ValueTask.CompletedTask;
+
+    /// <summary>Drops devices offline for longer than <see cref="OfflineRetention"/> (checked at most once a second).</summary>
+    private void PruneLocked()
+    {
+        long now = Environment.TickCount64;
+        if (now - _lastPrune < Math.Min(1000, OfflineRetention.TotalMilliseconds))
+        {
+            return;
+        }
+
+        _lastPrune = now;
+        List<string>? gone = null;
+        foreach (Device d in _devices.Values)
+        {
+            if (d.OfflineSince != long.MaxValue && now - d.OfflineSince >= OfflineRetention.TotalMilliseconds)
+            {
+                (gone ??= []).Add(d.Id);
+            }
+        }
+
+        foreach (string id in gone ?? [])
+        {
+            _devices.Remove(id);
+            _removed.Add((id, ++_version));
+        }
+
+        if (_removed.Count > 10_000)
+        {
+            _removed.RemoveRange(0, _removed.Count - 10_000); // a viewer that far behind reconnects and starts afresh
+        }
+    }
 
     /// <summary>A device whose stream continues another instance's: its tile says "handover" while its history rebuilds.</summary>
     public void MarkHandover(string deviceId)
@@ -146,12 +189,23 @@ public sealed class StationState : IEventSink
         {
             json.WriteStartObject();
             json.WriteNumber("version", _version);
+            json.WriteBoolean("full", since < 0); // every tile: a (re)connected viewer drops the ones not listed
             json.WriteStartArray("tiles");
             foreach (Device d in _devices.Values)
             {
                 if (d.TileVersion > since)
                 {
                     WriteTile(json, d);
+                }
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("removed");
+            foreach ((string id, long version) in _removed)
+            {
+                if (version > since && since >= 0)
+                {
+                    json.WriteStringValue(id);
                 }
             }
 
@@ -421,5 +475,6 @@ public sealed class StationState : IEventSink
         public long WaveformSeq { get; set; }
         public long TileVersion { get; set; }
         public long DetailVersion { get; set; }
+        public long OfflineSince { get; set; } = long.MaxValue;
     }
 }

@@ -107,6 +107,26 @@ public sealed class WebViewTests
     }
 
     [Fact]
+    public async Task State_DeviceOfflineLongerThanTheRetention_IsDroppedAndListedAsRemoved()
+    {
+        var station = new StationState { OfflineRetention = TimeSpan.Zero };
+        await station.WriteAsync(new VitalsEvent("bed-2", 1, 70, 0.02, 0.9, 6));
+        Tiles(station, -1, out long before);
+        await station.WriteAsync(new DeviceStatusEvent("bed-2", 60, DeviceStatus.Offline, null));
+        Assert.False(station.Contains("bed-2"));
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            station.WriteTiles(json, before);
+        }
+
+        JsonElement update = JsonDocument.Parse(buffer.WrittenMemory).RootElement;
+        Assert.Equal("bed-2", Assert.Single(update.GetProperty("removed").EnumerateArray()).GetString());
+        Assert.False(update.GetProperty("full").GetBoolean());
+        Assert.Equal(0, Tiles(station, -1, out _).GetArrayLength());
+    }
+
+    [Fact]
     public void WebPasswordCommand_PrintsAVerifiableHash_AndRefusesAShortPassword()
     {
         CliResult ok = Commands.Cli.RunWithInput("a long enough password\n", "web-password");

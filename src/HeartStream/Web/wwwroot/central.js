@@ -75,6 +75,14 @@ function connect() {
   source.onerror = () => { state.textContent = 'reconnecting…'; state.classList.remove('live'); };
   source.addEventListener('tiles', e => {
     const update = JSON.parse(e.data);
+    if (update.full) {
+      const listed = new Set(update.tiles.map(t => t.id));
+      for (const [id, entry] of tiles) if (!listed.has(id)) { entry.element.remove(); tiles.delete(id); }
+    }
+    for (const id of update.removed || []) {
+      const gone = tiles.get(id);
+      if (gone) { gone.element.remove(); tiles.delete(id); }
+    }
     for (const t of update.tiles) {
       let entry = tiles.get(t.id);
       if (!entry) { entry = { element: document.createElement('article') }; tiles.set(t.id, entry); }
