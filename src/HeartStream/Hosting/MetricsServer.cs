@@ -1,8 +1,6 @@
 using HeartStream.Pipeline.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -58,19 +56,7 @@ public sealed class MetricsServer : IAsyncDisposable
 
         WebApplication app = builder.Build();
         app.MapHeartStreamEndpoints(readiness, registry);
-        try
-        {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            ?? throw new InvalidOperationException("Kestrel started but reported no bound address.");
-        return new MetricsServer(app, new Uri(bound.EndsWith('/') ? bound : bound + "/"));
+        return new MetricsServer(app, await KestrelStart.StartAsync(app, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Stops accepting requests and finishes those in flight.</summary>

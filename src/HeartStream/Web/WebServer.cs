@@ -8,10 +8,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -45,6 +42,10 @@ public sealed class WebServer : IAsyncDisposable
     public static long BytesStreamed => Interlocked.Read(ref s_bytes);
 
     private static long s_bytes;
+    private static readonly byte[] s_tilesHead = "event: tiles\ndata: "u8.ToArray();
+    private static readonly byte[] s_bedsideHead = "event: bedside\ndata: "u8.ToArray();
+    private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] s_keepAlive = ": keep-alive\n\n"u8.ToArray();
 
     /// <summary>Validates the options, binds and starts serving.</summary>
     /// <param name="acknowledge">Acknowledges an alert id for a user; false when no active alert has that id (null: no alert engine runs).</param>
@@ -119,19 +120,7 @@ public sealed class WebServer : IAsyncDisposable
             return Task.CompletedTask;
         });
 
-        try
-        {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
-        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            ?? throw new InvalidOperationException("Kestrel started but reported no bound address.");
-        return new WebServer(app, new Uri(bound.EndsWith('/') ? bound : bound + "/"));
+        return new WebServer(app, await Hosting.KestrelStart.StartAsync(app, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Stops accepting requests; open event streams end.</summary>
@@ -182,12 +171,12 @@ public sealed class WebServer : IAsyncDisposable
                         since = station.WriteTiles(json, since);
                     }
 
-                    await WriteEventAsync(context, "tiles", buffer.WrittenMemory).ConfigureAwait(false);
+                    await WriteEventAsync(context, s_tilesHead, buffer.WrittenMemory).ConfigureAwait(false);
                     lastWrite = Environment.TickCount64;
                 }
                 else if (Environment.TickCount64 - lastWrite > KeepAlive.TotalMilliseconds)
                 {
-                    await WriteRawAsync(context, ": keep-alive\n\n"u8.ToArray()).ConfigureAwait(false);
+                    await WriteRawAsync(context, s_keepAlive).ConfigureAwait(false);
                     lastWrite = Environment.TickCount64;
                 }
             }
@@ -226,7 +215,7 @@ public sealed class WebServer : IAsyncDisposable
                 }
 
                 full = false;
-                await WriteEventAsync(context, "bedside", buffer.WrittenMemory).ConfigureAwait(false);
+                await WriteEventAsync(context, s_bedsideHead, buffer.WrittenMemory).ConfigureAwait(false);
             }
             while (await timer.WaitForNextTickAsync(context.RequestAborted).ConfigureAwait(false));
         }
@@ -242,14 +231,13 @@ public sealed class WebServer : IAsyncDisposable
         context.Response.Headers["X-Accel-Buffering"] = "no";
     }
 
-    private static async Task WriteEventAsync(HttpContext context, string name, ReadOnlyMemory<byte> json)
+    private static async Task WriteEventAsync(HttpContext context, byte[] head, ReadOnlyMemory<byte> json)
     {
-        byte[] head = Encoding.ASCII.GetBytes("event: " + name + "\ndata: ");
         await context.Response.Body.WriteAsync(head, context.RequestAborted).ConfigureAwait(false);
         await context.Response.Body.WriteAsync(json, context.RequestAborted).ConfigureAwait(false);
-        await context.Response.Body.WriteAsync("\n\n"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+        await context.Response.Body.WriteAsync(s_eventEnd, context.RequestAborted).ConfigureAwait(false);
         await context.Response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
-        Interlocked.Add(ref s_bytes, head.Length + json.Length + 2);
+        Interlocked.Add(ref s_bytes, head.Length + json.Length + s_eventEnd.Length);
     }
 
     private static async Task WriteRawAsync(HttpContext context, byte[] bytes)

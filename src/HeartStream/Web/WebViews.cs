@@ -1,6 +1,5 @@
 using HeartStream.Pipeline.Live;
 using HeartStream.Pipeline.Mqtt.Service;
-using HeartStream.Pipeline.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -41,12 +40,7 @@ public static class WebViews
                 mqtt.Router.DeviceTakenOver += station.MarkHandover;
             }
 
-            acknowledge = (alertId, _) =>
-            {
-                bool accepted = mqtt.Alerts.Acknowledge(alertId);
-                HeartStreamMetrics.AddAcknowledgement(accepted ? "accepted" : "unknown");
-                return accepted;
-            };
+            acknowledge = (alertId, _) => mqtt.Alerts.Acknowledge(alertId); // counted there, as an MQTT acknowledgement is
         }
 
         WebServer server = await WebServer.StartAsync(options, station, acknowledge, logger, cancellationToken).ConfigureAwait(false);

@@ -14,7 +14,6 @@ public sealed class WaveformTap
     private int _filled;
     private int _inBin;
     private float _peak;
-    private long _position;
     private long _blockStart;
 
     public WaveformTap(int sampleRate, int pointsPerSecond, int pointsPerBlock)
@@ -65,7 +64,6 @@ public sealed class WaveformTap
 
         _peak = peak;
         _inBin = inBin;
-        _position += samples.Length;
     }
 
     /// <summary>The oldest completed block and the index of its first sample in the stream.</summary>

@@ -91,7 +91,7 @@ public static class HeartStreamMetrics
 
     private static readonly ChildCache<Counter.Child> s_acknowledgements = new(s_factory.CreateCounter(
         "heartstream_alert_acknowledgements_total",
-        "Alert acknowledge commands received, by result: accepted (an active alert), unknown (no active alert has that id), "
+        "Alert acknowledge commands received (MQTT or the web views), by result: accepted (an active alert), unknown (no active alert has that id), "
         + "malformed (not a valid command).", ["result"]));
 
     private static readonly ChildCache<Counter.Child> s_classifierFailures = new(s_factory.CreateCounter(

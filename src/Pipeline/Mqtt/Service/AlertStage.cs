@@ -238,6 +238,7 @@ public sealed class AlertStage : IEventSink, IAsyncDisposable
             }
         }
 
+        HeartStreamMetrics.AddAcknowledgement(acknowledged ? "accepted" : "unknown");
         if (acknowledged && device is not null)
         {
             AlertAcknowledged?.Invoke(alertId, device);

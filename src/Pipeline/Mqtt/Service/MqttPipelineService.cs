@@ -79,7 +79,7 @@ public sealed class MqttPipelineService : IAsyncDisposable
             {
                 StateInterval = ingest && mqtt.Shards > 0 ? TimeSpan.FromSeconds(mqtt.ShardStateSeconds) : TimeSpan.Zero,
             };
-            sink.AcknowledgeReceived += (_, ack) => HeartStreamMetrics.AddAcknowledgement(alerts.Acknowledge(ack.AlertId) ? "accepted" : "unknown");
+            sink.AcknowledgeReceived += (_, ack) => alerts.Acknowledge(ack.AlertId);
             var pipeline = new LivePipeline(pipelineOptions, analyzers, [new MetricsEventSink(), sink, alerts, .. extra], loggers.CreateLogger<LivePipeline>(), classifiers);
             pipeline.Start();
             ShardMembership? shards = ingest && mqtt.Shards > 0
